@@ -1,0 +1,32 @@
+"""srcdiff: reverse-mode automatic differentiation of Python and numpy by source transformation."""
+
+from . import rules as _rules  # noqa: F401  (fills the rule table)
+from . import testing  # noqa: F401
+from .api import grad, source, value_and_grad
+from .errors import (
+    InputTypeError,
+    NonScalarOutputError,
+    NoRuleError,
+    SourceUnavailableError,
+    SrcdiffError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+from .rules import defvjp, nondifferentiable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "source",
+    "defvjp",
+    "nondifferentiable",
+    "SrcdiffError",
+    "SourceUnavailableError",
+    "UnsupportedSyntaxError",
+    "NoRuleError",
+    "NonScalarOutputError",
+    "WrtError",
+    "InputTypeError",
+]

@@ -1,0 +1,37 @@
+"""Syntax tree to source text: astor for the text that is compiled, black for the text people read."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import astor
+
+_COMMENT = re.compile(r"^(\s*)__srcdiff_comment__\((.*)\)\s*$")
+
+
+def to_source(node: ast.AST) -> str:
+    """Python source for ``node``, with comment placeholders turned into comments."""
+    # one statement per line (astor's own line wrapping is left to black, which does it better)
+    text = astor.to_source(node, indent_with=" " * 4, pretty_source="".join)
+    lines = []
+    for line in text.splitlines():
+        match = _COMMENT.match(line)
+        if match:
+            indent, literal = match.groups()
+            lines.append(f"{indent}# {ast.literal_eval(literal)}")
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def format_source(text: str) -> str:
+    """``text`` formatted with black (imported only when asked for: it is slow to import)."""
+    try:
+        import black
+    except ImportError:  # black is a dependency, but generated code reads fine without it
+        return text
+    try:
+        return black.format_str(text, mode=black.Mode(line_length=100))
+    except Exception:  # black rejects nothing astor writes; never lose the text if it does
+        return text

@@ -1,0 +1,144 @@
+"""The subset of Python srcdiff differentiates, and located, actionable errors for everything else."""
+
+from __future__ import annotations
+
+import ast
+
+from .errors import UnsupportedSyntaxError
+from .parsing import ParsedFunction
+
+# construct -> (what it is called, what to do instead)
+_REJECTED = {
+    ast.Try: ("try/except", "move the error handling outside the differentiated function"),
+    ast.With: ("a with statement", "open resources outside the differentiated function"),
+    ast.AsyncWith: ("async with", "differentiate a plain synchronous function"),
+    ast.AsyncFor: ("async for", "differentiate a plain synchronous function"),
+    ast.Await: ("await", "differentiate a plain synchronous function"),
+    ast.Yield: ("a generator (yield)", "return a value instead of yielding it"),
+    ast.YieldFrom: ("a generator (yield from)", "return a value instead of yielding it"),
+    ast.Global: ("a global statement", "pass the value in as an argument and return the new value"),
+    ast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return the new value"),
+    ast.ClassDef: ("a class definition", "define the class outside the differentiated function"),
+    ast.Delete: ("del", "let the variable go out of scope instead"),
+    ast.Import: ("an import inside the function", "import at module level"),
+    ast.ImportFrom: ("an import inside the function", "import at module level"),
+    ast.NamedExpr: ("an assignment expression (:=)", "assign on a line of its own"),
+    ast.ListComp: ("a list comprehension", "write the loop out with append"),
+    ast.SetComp: ("a set comprehension", "write the loop out"),
+    ast.DictComp: ("a dict comprehension", "write the loop out"),
+    ast.GeneratorExp: ("a generator expression", "write the loop out"),
+    ast.Lambda: ("a lambda inside the function", "define the function with def at module level"),
+    ast.FunctionDef: ("a nested function definition", "define the helper at module level"),
+    ast.Match: ("a match statement", "use if/elif/else"),
+    ast.Set: ("a set", "use a list or a tuple"),
+    ast.Dict: ("a dict", "pass the values as separate arguments"),
+}
+if hasattr(ast, "TryStar"):
+    _REJECTED[ast.TryStar] = _REJECTED[ast.Try]
+
+# Constructs that are parsed fine but not differentiated yet, with a pointer to the workaround.
+_NOT_YET = {
+    ast.Break: "break",
+    ast.Continue: "continue",
+}
+
+
+def check(parsed: ParsedFunction) -> None:
+    """Raise UnsupportedSyntaxError at the first construct outside the supported subset."""
+    function = parsed.node
+    _check_arguments(parsed)
+    _check_returns(parsed)
+    for statement in function.body:
+        for node in ast.walk(statement):
+            rejected = _REJECTED.get(type(node))
+            if rejected is not None:
+                what, remedy = rejected
+                raise parsed.error(
+                    UnsupportedSyntaxError,
+                    f"srcdiff cannot differentiate {what} (in {function.name})",
+                    node,
+                    hint=f"to differentiate this function, {remedy}",
+                )
+            if type(node) in _NOT_YET:
+                raise parsed.error(
+                    UnsupportedSyntaxError,
+                    f"srcdiff does not differentiate {_NOT_YET[type(node)]} yet (in {function.name})",
+                    node,
+                    hint="restructure the loop with a condition in the while test or an if around the body",
+                )
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    _check_target(parsed, target)
+            if isinstance(node, ast.Starred):
+                raise parsed.error(
+                    UnsupportedSyntaxError,
+                    f"srcdiff cannot differentiate starred arguments or targets (in {function.name})",
+                    node,
+                    hint="pass the arguments one by one",
+                )
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg is None:
+                        raise parsed.error(
+                            UnsupportedSyntaxError,
+                            f"srcdiff cannot differentiate **kwargs in a call (in {function.name})",
+                            node,
+                            hint="pass the keyword arguments one by one",
+                        )
+
+
+def _check_arguments(parsed: ParsedFunction) -> None:
+    args = parsed.node.args
+    for special, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
+        if special is not None:
+            raise parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate a function with {what} ({parsed.name})",
+                special,
+                hint="name every parameter",
+            )
+
+
+def _check_target(parsed: ParsedFunction, target: ast.AST) -> None:
+    if isinstance(target, ast.Name):
+        return
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _check_target(parsed, element)
+        return
+    if isinstance(target, ast.Attribute):
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"srcdiff cannot differentiate an assignment to an attribute (in {parsed.name})",
+            target,
+            hint="assign to a local variable and return it",
+        )
+    if isinstance(target, ast.Subscript):
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"srcdiff does not differentiate in-place updates of arrays yet (in {parsed.name})",
+            target,
+            hint="build the new array with np.where, np.concatenate or arithmetic instead",
+        )
+    raise parsed.error(UnsupportedSyntaxError, f"unsupported assignment target in {parsed.name}", target)
+
+
+def _check_returns(parsed: ParsedFunction) -> None:
+    """Only one return, at the end of the function, until early returns are supported."""
+    body = parsed.node.body
+    returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+    if not returns or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"{parsed.name} must end with a return statement that returns the value to differentiate",
+            body[-1] if body else parsed.node,
+            hint="add `return <value>` at the end of the function",
+        )
+    for node in returns[:-1]:
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"srcdiff does not differentiate early returns yet (in {parsed.name})",
+            node,
+            hint="assign the result to a variable in each branch and return it once at the end",
+        )

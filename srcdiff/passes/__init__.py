@@ -1,0 +1,1 @@
+"""The compiler's passes, each one concern: normal form, activity analysis, reverse mode, optimisation."""

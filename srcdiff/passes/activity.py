@@ -1,0 +1,154 @@
+"""Activity analysis: which variables depend on the inputs differentiated against *and* reach the output.
+
+Only active variables get adjoints; everything else is a constant to the backward sweep.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..context import Context
+from ..errors import NoRuleError
+from ..parsing import MISSING
+from ..rules import Rule, lookup
+from .normalize import is_atom, is_condition
+
+_METADATA_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+@dataclass
+class Operation:
+    """What one normal-form assignment computes, as the reverse pass needs to know it."""
+
+    kind: str  # "copy", "rule", "index", "pack", "constant", "unknown"
+    args: list = field(default_factory=list)  # positional operand atoms, in the rule's order
+    keywords: dict = field(default_factory=dict)  # keyword -> atom
+    rule: Rule | None = None
+    callee: object = None
+    why: str = ""  # for "unknown": what srcdiff could not find
+
+    def operand_names(self) -> list:
+        """Names whose values flow into the result (those that can carry a gradient)."""
+        if self.kind in ("constant",):
+            return []
+        names = []
+        template = self.rule.template if self.rule is not None else None
+        for position, arg in enumerate(self.args):
+            if template is not None and position < len(template) and template[position] is None:
+                continue  # no gradient flows through this argument (a condition, a subscript string)
+            names.extend(n.id for n in ast.walk(arg) if isinstance(n, ast.Name))
+        return names
+
+
+def describe(value: ast.expr, context: Context) -> Operation:
+    """The operation a normal-form right-hand side performs."""
+    if isinstance(value, ast.Name):
+        return Operation("copy", [value])
+    if is_atom(value) or is_condition(value) or isinstance(value, (ast.Constant, ast.JoinedStr)):
+        return Operation("constant")
+    if isinstance(value, ast.BinOp):
+        return _with_rule(lookup(type(value.op)), [value.left, value.right], {}, type(value.op))
+    if isinstance(value, ast.UnaryOp):
+        return _with_rule(lookup(type(value.op)), [value.operand], {}, type(value.op))
+    if isinstance(value, ast.Subscript):
+        return Operation("index", [value.value])
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return Operation("pack", list(value.elts))
+    if isinstance(value, ast.Attribute):
+        if value.attr in _METADATA_ATTRIBUTES:
+            return Operation("constant")
+        return Operation("unknown", [value.value], why=f"the attribute .{value.attr}")
+    if isinstance(value, ast.Call):
+        callee = context.resolve(value.func)
+        keywords = {k.arg: k.value for k in value.keywords}
+        if callee is MISSING:
+            return Operation("unknown", list(value.args), keywords,
+                             why=f"the function {ast.unparse(value.func)}, which srcdiff cannot look up "
+                             "before the function runs")
+        rule = lookup(callee)
+        if rule is None:
+            name = getattr(callee, "__qualname__", None) or ast.unparse(value.func)
+            return Operation("unknown", list(value.args), keywords, callee=callee,
+                             why=f"{name}, which has no adjoint rule")
+        return _with_rule(rule, list(value.args), keywords, callee)
+    return Operation("unknown", [], why=f"a {type(value).__name__} expression")
+
+
+def _with_rule(rule, args, keywords, callee) -> Operation:
+    if rule is None:
+        return Operation("unknown", args, keywords, callee=callee, why=f"{callee}, which has no rule")
+    if not rule.differentiable:
+        return Operation("constant", args, keywords, rule=rule, callee=callee)
+    return Operation("rule", args, keywords, rule=rule, callee=callee)
+
+
+def assignments(body: list):
+    """Every normal-form assignment in ``body``, nested blocks included, in source order."""
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            yield statement
+        elif isinstance(statement, (ast.If, ast.For, ast.While)):
+            yield from assignments(statement.body)
+            yield from assignments(statement.orelse)
+
+
+@dataclass
+class Activity:
+    operations: dict  # id(assignment) -> Operation
+    varied: set
+    useful: set
+
+    @property
+    def active(self) -> set:
+        return self.varied & self.useful
+
+
+def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Context) -> Activity:
+    """Which names are varied (depend on ``wrt``) and useful (reach ``returned``)."""
+    statements = list(assignments(function.body))
+    operations = {id(s): describe(s.value, context) for s in statements}
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for statement in statements:
+            target = statement.targets[0].id
+            if target not in varied and any(
+                n in varied for n in operations[id(statement)].operand_names()
+            ):
+                varied.add(target)
+                changed = True
+    useful = {returned}
+    changed = True
+    while changed:
+        changed = False
+        for statement in statements:
+            if statement.targets[0].id in useful:
+                for name in operations[id(statement)].operand_names():
+                    if name not in useful and name in varied:
+                        useful.add(name)
+                        changed = True
+    activity = Activity(operations, varied, useful)
+    for statement in statements:
+        operation = operations[id(statement)]
+        if operation.kind == "unknown" and statement.targets[0].id in activity.active:
+            raise _no_rule_error(statement, operation, context)
+    return activity
+
+
+def _no_rule_error(statement, operation: Operation, context: Context):
+    callee = operation.callee
+    name = getattr(callee, "__name__", None) or "the_function"
+    if callable(callee) and hasattr(callee, "__code__"):
+        hint = (f"srcdiff does not differentiate through calls to your own functions yet; register an "
+                f"adjoint with @srcdiff.defvjp({name}), or inline {name} here")
+    elif callable(callee):
+        hint = (f"register an adjoint rule:\n    @srcdiff.defvjp({name})\n    def {name}_vjp(g, ans, *args):\n"
+                f"        return (<cotangent of each argument>,)\n"
+                f"or declare it constant with srcdiff.nondifferentiable({name})")
+    else:
+        hint = "compute this value with operations srcdiff differentiates"
+    return context.parsed.error(
+        NoRuleError, f"srcdiff cannot differentiate {operation.why}", statement, hint=hint
+    )

@@ -1,0 +1,419 @@
+"""Normal form: every assignment applies one operation to names and constants.
+
+Before::
+
+    y = np.sin(x) * 2 + x.sum()
+
+After::
+
+    _t1 = np.sin(x)
+    _t2 = _t1 * 2
+    _t3 = np.sum(x)
+    y = _t2 + _t3
+
+Also: augmented assignments become plain ones, array methods become numpy calls (``x.T`` is
+``np.transpose(x)``), tuple assignments are split, conditional expressions become ``if`` statements, every
+``for`` loop runs over a ``range`` held in a variable, and straight-line reassignments get fresh names
+(``x = x * 2`` becomes ``x_1 = x * 2``), so that only values overwritten inside branches and loops need saving.
+Conditions (of ``if`` and ``while``) stay whole: they carry no gradient.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import types
+
+from ..context import Context
+from ..errors import UnsupportedSyntaxError
+
+# ndarray method -> numpy function taking the array first
+_ARRAY_METHODS = {
+    "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "var": "var",
+    "std": "std", "cumsum": "cumsum", "dot": "dot", "ravel": "ravel", "flatten": "ravel",
+    "squeeze": "squeeze", "clip": "clip", "copy": "copy", "astype": "asarray", "reshape": "reshape",
+    "transpose": "transpose",
+}
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Store())
+
+
+def is_atom(node: ast.AST) -> bool:
+    """Names, constants, and tuples of constants (``(2, 3)``, ``-1``)."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Tuple):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    return False
+
+
+def is_condition(node: ast.AST) -> bool:
+    """An expression whose value is a truth value: kept whole, it has no gradient."""
+    return isinstance(node, (ast.Compare, ast.BoolOp)) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+    )
+
+
+class Normalizer:
+    """Rewrites a function body into normal form."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.parsed = context.parsed
+        self.namer = context.namer
+        node = self.parsed.node
+        self.params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        self.local_names = set(self.params)
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                self.local_names.add(child.id)
+        self._origin = node
+
+    # ---- statements --------------------------------------------------------------------------------------
+
+    def function(self) -> ast.FunctionDef:
+        node = self.parsed.node
+        body = self.block(node.body)
+        body = rename_straight_line(body, self.params, self.namer)
+        result = ast.FunctionDef(name=node.name, args=copy.deepcopy(node.args), body=body,
+                                 decorator_list=[], returns=None, type_params=[])
+        return ast.fix_missing_locations(ast.copy_location(result, node))
+
+    def block(self, statements) -> list:
+        out = []
+        for statement in statements:
+            self._origin = statement
+            out.extend(self.statement(statement))
+        return out
+
+    def statement(self, node) -> list:
+        out: list = []
+        if isinstance(node, ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                self._assign(node.targets[0].id, node.value, out)
+            else:
+                value = node.value
+                if len(node.targets) > 1:
+                    value = self.atom(node.value, out)
+                for target in node.targets:
+                    self._assign_target(target, value, out)
+        elif isinstance(node, ast.AugAssign):
+            name = node.target.id
+            right = self.atom(node.value, out)
+            self._emit(name, ast.BinOp(left=_load(name), op=node.op, right=right), out)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._assign_target(node.target, node.value, out)
+        elif isinstance(node, ast.Expr):
+            self._expression_statement(node, out)
+        elif isinstance(node, ast.If):
+            out.append(self._located(ast.If(test=self.condition(node.test, out),
+                                            body=self.block(node.body) or [ast.Pass()],
+                                            orelse=self.block(node.orelse))))
+        elif isinstance(node, ast.For):
+            self._for(node, out)
+        elif isinstance(node, ast.While):
+            if node.orelse:
+                raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot differentiate while/else",
+                                        node, hint="move the else block after the loop")
+            out.append(self._located(ast.While(test=self.condition(node.test, []),
+                                               body=self.block(node.body) or [ast.Pass()],
+                                               orelse=[])))
+        elif isinstance(node, ast.Return):
+            out.append(self._located(ast.Return(value=self.atom(node.value, out))))
+        elif isinstance(node, (ast.Raise, ast.Assert)):
+            out.append(node)
+        elif isinstance(node, ast.Pass):
+            pass
+        else:
+            raise self.parsed.error(UnsupportedSyntaxError,
+                                    f"srcdiff cannot differentiate a {type(node).__name__} statement",
+                                    node)
+        return out
+
+    def _located(self, node):
+        return ast.copy_location(node, self._origin)
+
+    def _emit(self, name: str, value: ast.expr, out: list) -> None:
+        out.append(self._located(ast.Assign(targets=[_store(name)], value=value)))
+
+    def _assign(self, name: str, value: ast.expr, out: list) -> None:
+        if isinstance(value, ast.IfExp):
+            self._if_expression(name, value, out)
+            return
+        self._emit(name, self.expression(value, out), out)
+
+    def _assign_target(self, target, value, out) -> None:
+        if isinstance(target, ast.Name):
+            self._assign(target.id, value, out)
+            return
+        elements = target.elts
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elements):
+            # a, b = b, a: evaluate every right-hand side before assigning any target
+            values = [self.atom(v, out) for v in value.elts]
+            targets = {n.id for t in elements for n in ast.walk(t) if isinstance(n, ast.Name)}
+            held = []
+            for v in values:
+                if isinstance(v, ast.Name) and v.id in targets:
+                    temp = self.namer.fresh()
+                    self._emit(temp, v, out)
+                    v = _load(temp)
+                held.append(v)
+            for element, v in zip(elements, held):
+                self._assign_target(element, v, out)
+            return
+        whole = self.atom(value, out)
+        if not isinstance(whole, ast.Name):
+            raise self.parsed.error(UnsupportedSyntaxError, "cannot unpack a constant", target)
+        for index, element in enumerate(elements):
+            item = ast.Subscript(value=_load(whole.id), slice=ast.Constant(index), ctx=ast.Load())
+            if isinstance(element, ast.Name):
+                self._emit(element.id, item, out)
+            else:
+                self._assign_target(element, item, out)
+
+    def _if_expression(self, name: str, node: ast.IfExp, out: list) -> None:
+        test = self.condition(node.test, out)
+        body: list = []
+        self._assign(name, node.body, body)
+        orelse: list = []
+        self._assign(name, node.orelse, orelse)
+        out.append(self._located(ast.If(test=test, body=body, orelse=orelse)))
+
+    def _expression_statement(self, node: ast.Expr, out: list) -> None:
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return  # a docstring or a bare constant
+        if isinstance(value, ast.Call) and self.context.resolve(value.func) is builtins.print:
+            out.append(node)
+            return
+        raise self.parsed.error(
+            UnsupportedSyntaxError,
+            "srcdiff cannot differentiate an expression whose value is unused: it may change its arguments "
+            "in place, which srcdiff cannot see",
+            node,
+            hint="assign the result to a variable (in-place updates of lists and arrays are not supported yet)",
+        )
+
+    def _for(self, node: ast.For, out: list) -> None:
+        if node.orelse:
+            raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot differentiate for/else", node,
+                                    hint="move the else block after the loop")
+        iterator = node.iter
+        target = node.target
+        prologue: list = []  # statements at the start of the body that bind the user's loop variables
+        callee = self.context.resolve(iterator.func) if isinstance(iterator, ast.Call) else None
+        if callee is builtins.range:
+            index_name = target.id if isinstance(target, ast.Name) else None
+            range_value = ast.Call(func=iterator.func, args=[self.atom(a, out) for a in iterator.args],
+                                   keywords=[])
+            if index_name is None:
+                raise self.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
+        elif callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2 \
+                and not iterator.keywords and len(iterator.args) == 1:
+            sequence = self._sequence(iterator.args[0], out)
+            index_target, item_target = target.elts
+            index_name = index_target.id if isinstance(index_target, ast.Name) else self.namer.fresh("_i")
+            range_value = self._range_of_lengths([sequence])
+            self._bind_item(item_target, sequence, index_name, prologue)
+        elif callee is builtins.zip and isinstance(target, ast.Tuple) and \
+                len(target.elts) == len(iterator.args) and not iterator.keywords:
+            sequences = [self._sequence(a, out) for a in iterator.args]
+            index_name = self.namer.fresh("_i")
+            range_value = self._range_of_lengths(sequences)
+            for element, sequence in zip(target.elts, sequences):
+                self._bind_item(element, sequence, index_name, prologue)
+        else:
+            sequence = self._sequence(iterator, out)
+            index_name = self.namer.fresh("_i")
+            range_value = self._range_of_lengths([sequence])
+            self._bind_item(target, sequence, index_name, prologue)
+        range_name = self.namer.fresh("_r")
+        self._emit(range_name, range_value, out)
+        saved_origin = self._origin
+        body = self.block(prologue) + self.block(node.body)
+        self._origin = saved_origin
+        out.append(self._located(ast.For(target=_store(index_name), iter=_load(range_name),
+                                         body=body or [ast.Pass()], orelse=[])))
+
+    def _sequence(self, node, out) -> str:
+        atom = self.atom(node, out)
+        if isinstance(atom, ast.Name):
+            return atom.id
+        temp = self.namer.fresh()
+        self._emit(temp, atom, out)
+        return temp
+
+    def _range_of_lengths(self, sequences) -> ast.Call:
+        lengths = [ast.Call(func=_load("len"), args=[_load(s)], keywords=[]) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else ast.Call(func=_load("min"), args=lengths, keywords=[])
+        return ast.Call(func=_load("range"), args=[count], keywords=[])
+
+    def _bind_item(self, target, sequence: str, index_name: str, prologue: list) -> None:
+        item = ast.Subscript(value=_load(sequence), slice=_load(index_name), ctx=ast.Load())
+        prologue.append(ast.copy_location(ast.Assign(targets=[target], value=item), self._origin))
+
+    # ---- expressions -------------------------------------------------------------------------------------
+
+    def condition(self, node, out) -> ast.expr:
+        """A truth value: kept whole (its operands carry no gradient)."""
+        return node
+
+    def atom(self, node, out) -> ast.expr:
+        """A name or constant holding the value of ``node``, emitting the statements that compute it."""
+        if is_atom(node):
+            return node
+        constant = self._constant(node)
+        if constant is not None:
+            return constant
+        if isinstance(node, ast.IfExp):
+            temp = self.namer.fresh()
+            self._if_expression(temp, node, out)
+            return _load(temp)
+        value = self.expression(node, out)
+        if is_atom(value):
+            return value
+        temp = self.namer.fresh()
+        self._emit(temp, value, out)
+        return _load(temp)
+
+    def _constant(self, node):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(
+            node.operand, ast.Constant
+        ) and isinstance(node.operand.value, (int, float)):
+            value = node.operand.value
+            return ast.Constant(-value if isinstance(node.op, ast.USub) else value)
+        if isinstance(node, ast.Attribute) and self._is_reference(node):
+            return node  # a module constant such as np.pi or math.e
+        return None
+
+    def expression(self, node, out) -> ast.expr:
+        """``node`` as one operation on atoms."""
+        if is_atom(node) or is_condition(node) or isinstance(node, (ast.JoinedStr, ast.Constant)):
+            return node
+        constant = self._constant(node)
+        if constant is not None:
+            return constant
+        if isinstance(node, ast.BinOp):
+            return ast.BinOp(left=self.atom(node.left, out), op=node.op, right=self.atom(node.right, out))
+        if isinstance(node, ast.UnaryOp):
+            return ast.UnaryOp(op=node.op, operand=self.atom(node.operand, out))
+        if isinstance(node, ast.Call):
+            return self._call(node, out)
+        if isinstance(node, ast.Attribute):
+            if node.attr == "T" and not self._is_reference(node.value):
+                return self._numpy_call("transpose", [self.atom(node.value, out)], [])
+            return ast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=ast.Load())
+        if isinstance(node, ast.Subscript):
+            return ast.Subscript(value=self.atom(node.value, out), slice=self.index(node.slice, out),
+                                 ctx=ast.Load())
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return type(node)(elts=[self.atom(e, out) for e in node.elts], ctx=ast.Load())
+        if isinstance(node, ast.IfExp):
+            return self.atom(node, out)
+        raise self.parsed.error(UnsupportedSyntaxError,
+                                f"srcdiff cannot differentiate a {type(node).__name__} expression", node)
+
+    def index(self, node, out) -> ast.expr:
+        if isinstance(node, ast.Slice):
+            return ast.Slice(*(None if part is None else self.atom(part, out)
+                               for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=ast.Load())
+        return self.atom(node, out)
+
+    def _call(self, node: ast.Call, out) -> ast.expr:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _ARRAY_METHODS and not self._is_reference(
+            func.value
+        ):
+            return self._method_call(node, out)
+        args = [self.atom(a, out) for a in node.args]
+        keywords = [ast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
+        if not isinstance(func, (ast.Name, ast.Attribute)) or (
+            isinstance(func, ast.Attribute) and not self._is_reference(func.value)
+        ):
+            func = self.atom(func, out) if not isinstance(func, ast.Attribute) else ast.Attribute(
+                value=self.atom(func.value, out), attr=func.attr, ctx=ast.Load())
+        return ast.Call(func=func, args=args, keywords=keywords)
+
+    def _method_call(self, node: ast.Call, out) -> ast.expr:
+        method = node.func.attr
+        receiver = self.atom(node.func.value, out)
+        args = [self.atom(a, out) for a in node.args]
+        keywords = [ast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
+        if method in ("reshape", "transpose") and len(args) > 1:
+            args = [ast.Tuple(elts=args, ctx=ast.Load())]
+            if not all(isinstance(a, ast.Constant) for a in args[0].elts):
+                args = [self._pack(args[0], out)]
+        if method == "astype":
+            keywords = [ast.keyword(arg="dtype", value=args[0])] if args else keywords
+            args = []
+        return self._numpy_call(_ARRAY_METHODS[method], [receiver] + args, keywords)
+
+    def _pack(self, node, out):
+        temp = self.namer.fresh()
+        self._emit(temp, node, out)
+        return _load(temp)
+
+    def _numpy_call(self, name: str, args, keywords) -> ast.Call:
+        func = ast.Attribute(value=_load(self.context.numpy), attr=name, ctx=ast.Load())
+        return ast.Call(func=func, args=args, keywords=keywords)
+
+    def _is_reference(self, node) -> bool:
+        """Whether ``node`` names a module (``np``, ``np.linalg``), not a value computed at run time."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in self.local_names:
+            return False
+        return isinstance(self.context.resolve(node), (types.ModuleType, type))
+
+
+def rename_straight_line(body: list, params, namer) -> list:
+    """Give each top-level reassignment a fresh name (``x_1``), unless the name is also assigned in a block."""
+    in_blocks = set()
+    for statement in body:
+        if isinstance(statement, (ast.If, ast.For, ast.While)):
+            for child in ast.walk(statement):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                    in_blocks.add(child.id)
+    defined = set(params)
+    current: dict = {}
+    renamed = []
+    for statement in body:
+        statement = _RenameLoads(current).visit(statement)
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+            name = statement.targets[0].id
+            if name not in in_blocks:
+                if name in defined:
+                    new_name = namer.unique(name)
+                    current[name] = new_name
+                    statement.targets[0] = ast.copy_location(_store(new_name), statement.targets[0])
+                else:
+                    current.pop(name, None)
+                defined.add(name)
+        renamed.append(statement)
+    return renamed
+
+
+class _RenameLoads(ast.NodeTransformer):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.mapping:
+            return ast.copy_location(_load(self.mapping[node.id]), node)
+        return node
+
+
+def normalize(context: Context) -> ast.FunctionDef:
+    """The function of ``context`` in normal form."""
+    return Normalizer(context).function()

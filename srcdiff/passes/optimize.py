@@ -1,0 +1,225 @@
+"""Clean-up of generated code: what a person writing the gradient by hand would not write.
+
+- ``shape_classes`` tells which names share a shape, so the reverse pass drops ``unbroadcast`` there;
+- constants fold (``3 - 1`` is ``2``, ``x ** 1`` is ``x``, ``g * 1.0`` is ``g``);
+- an adjoint that is a plain copy of another (``b_t1 = by``) is replaced by the other where it is read once;
+- assignments whose values nobody reads are removed.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import operator
+
+from .activity import assignments
+
+_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+         ast.Pow: operator.pow}
+
+
+def shape_classes(function: ast.FunctionDef, context) -> dict:
+    """Name -> a token shared by names known to hold values of the same shape.
+
+    Shapes flow through elementwise operations with a Python number and through elementwise numpy functions.
+    A name assigned values of different classes gets none, and nothing is derived from it.
+    """
+    import numpy as np
+
+    elementwise = {getattr(np, name) for name in _ELEMENTWISE}
+    params = [a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs]
+    statements = list(assignments(function.body))
+    counts: dict = {}
+    for statement in statements:
+        counts[statement.targets[0].id] = counts.get(statement.targets[0].id, 0) + 1
+    conflicting: set = set()
+    while True:
+        classes = {name: name for name in params}
+        new_conflicts = set()
+        for _ in range(2):  # twice, so loop-carried names see their own class
+            for statement in statements:
+                target = statement.targets[0].id
+                if target in conflicting:
+                    continue
+                shape = _result_class(statement.value, classes, conflicting, elementwise, context)
+                if shape is None and counts[target] == 1 and target not in params:
+                    shape = target  # a value of its own shape: names derived from it share it
+                previous = classes.get(target)
+                if shape is None or (previous is not None and previous != shape):
+                    new_conflicts.add(target)
+                elif previous is None:
+                    classes[target] = shape
+        if not new_conflicts - conflicting:
+            return {name: shape for name, shape in classes.items() if name not in conflicting}
+        conflicting |= new_conflicts
+
+
+_ELEMENTWISE = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "square", "abs",
+                "negative", "log1p", "expm1", "arcsin", "arccos", "arctan", "reciprocal", "exp2", "log2",
+                "log10", "cbrt", "fabs", "arcsinh", "arccosh", "arctanh")
+
+
+def _result_class(value, classes, conflicting, elementwise, context):
+    def operand(node):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return "scalar"
+        if isinstance(node, ast.Name) and node.id not in conflicting:
+            return classes.get(node.id)
+        return None
+
+    if isinstance(value, ast.Name):
+        return operand(value)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+        return operand(value.operand)
+    if isinstance(value, ast.BinOp) and not isinstance(value.op, ast.MatMult):
+        left, right = operand(value.left), operand(value.right)
+        if left == "scalar":
+            return right if right != "scalar" else None
+        if right == "scalar" or left == right:
+            return left
+        return None
+    if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
+        if context.resolve(value.func) in elementwise:
+            result = operand(value.args[0])
+            return None if result == "scalar" else result
+    return None
+
+
+class Simplify(ast.NodeTransformer):
+    """Constant folding and identities on expressions."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant) and type(node.op) in _FOLD:
+            if isinstance(left.value, (int, float)) and isinstance(right.value, (int, float)):
+                try:
+                    return ast.copy_location(ast.Constant(_FOLD[type(node.op)](left.value, right.value)), node)
+                except (ArithmeticError, ValueError):
+                    return node
+        if isinstance(node.op, ast.Pow) and _is_number(right, 1):
+            return left
+        if isinstance(node.op, ast.Mult):
+            if _is_number(right, 1):
+                return left
+            if _is_number(left, 1):
+                return right
+        if isinstance(node.op, ast.Div) and _is_number(right, 1):
+            return left
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.UnaryOp) and isinstance(
+            node.operand.op, ast.USub
+        ):
+            return node.operand.operand
+        return node
+
+
+def _is_number(node, value) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == value
+
+
+def remove_dead_assignments(body: list, live_out: set) -> list:
+    """Drop top-level assignments whose targets are never read afterwards (straight-line part only)."""
+    reads_after: set = set(live_out)
+    kept = []
+    for statement in reversed(body):
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
+            statement.targets[0], ast.Name
+        ):
+            name = statement.targets[0].id
+            if name not in reads_after:
+                continue
+            reads_after.discard(name)
+        reads_after |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)
+                        and isinstance(n.ctx, ast.Load)}
+        kept.append(statement)
+    return list(reversed(kept))
+
+
+def propagate_copies(function: ast.FunctionDef) -> None:
+    """Replace ``a`` by ``b`` after ``a = b`` where both names are assigned once (or ``b`` is a parameter)."""
+    params = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
+    stores: dict = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, (ast.For, ast.AugAssign)):
+            target = node.target
+            if isinstance(target, ast.Name):
+                stores[target.id] = stores.get(target.id, 0) + 1
+    for index, statement in enumerate(list(function.body)):
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)):
+            continue
+        alias, original = statement.targets[0].id, statement.value.id
+        original_stores = stores.get(original, 0)
+        if stores.get(alias) != 1 or not (original_stores == 1 or (original in params and original_stores == 0)):
+            continue
+        replacer = _Replace(alias, statement.value)
+        for later in function.body[index + 1:]:
+            replacer.visit(later)
+        statement.value = None  # marks the copy for removal
+    function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+
+
+def inline_single_use(body: list, protected: set) -> list:
+    """Fold a forward-sweep temporary read exactly once, by the very next statement, into that statement."""
+    changed = True
+    while changed:
+        changed = False
+        loads: dict = {}
+        stores: dict = {}
+        for statement in body:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Name):
+                    counter = loads if isinstance(node.ctx, ast.Load) else stores
+                    counter[node.id] = counter.get(node.id, 0) + 1
+        for index, statement in enumerate(body[:-1]):
+            if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
+                continue
+            name = statement.targets[0].id
+            if name in protected or loads.get(name) != 1 or stores.get(name) != 1:
+                continue
+            if not isinstance(statement.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript)):
+                continue
+            user = body[index + 1]
+            if not isinstance(user, ast.Assign) or not any(
+                isinstance(n, ast.Name) and n.id == name for n in ast.walk(user.value)
+            ):
+                continue
+            user.value = _Replace(name, statement.value).visit(user.value)
+            del body[index]
+            changed = True
+            break
+    return body
+
+
+def _is_seed(statement) -> bool:
+    """The statement that starts the backward sweep (``by = 1.0 if ... else _rt.seed(y)``)."""
+    return any(isinstance(n, ast.Attribute) and n.attr == "seed" for n in ast.walk(statement))
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, name, value):
+        self.name = name
+        self.value = value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, ast.Load):
+            return copy.deepcopy(self.value)
+        return node
+
+
+def optimize(function: ast.FunctionDef, keep: set) -> ast.FunctionDef:
+    """The gradient function with the clean-ups above applied; names in ``keep`` are never removed."""
+    function = copy.deepcopy(function)
+    function = Simplify().visit(function)
+    function.body = remove_dead_assignments(function.body, keep)
+    propagate_copies(function)
+    forward_end = next((i for i, s in enumerate(function.body) if _is_seed(s)), len(function.body))
+    read_later = {n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)}
+    forward = inline_single_use(function.body[:forward_end], keep | read_later)
+    function.body = forward + function.body[forward_end:]
+    return ast.fix_missing_locations(function)

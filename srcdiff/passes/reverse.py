@@ -1,0 +1,502 @@
+"""Reverse mode: the forward sweep, then the adjoint statements in reverse order.
+
+Before (normal form)::
+
+    _t1 = x ** 3
+    _t2 = 2 * x
+    y = _t1 + _t2
+    return y
+
+After::
+
+    _t1 = x ** 3
+    _t2 = 2 * x
+    y = _t1 + _t2
+    by = 1.0 if type(y) is float else _rt.seed(y)
+    # grad of: return x ** 3 + 2 * x
+    b_t1 = by
+    b_t2 = by
+    bx = 2 * b_t2
+    bx = bx + b_t1 * 3 * x ** (3 - 1)
+    return bx
+
+A value that the backward sweep reads and that the forward sweep overwrites inside a branch or a loop is pushed
+on a tape before it is overwritten and popped after its adjoint; nothing else is saved. Branch decisions and trip
+counts are recorded the same way, so the backward sweep of an ``if`` is an ``if`` and of a loop a loop.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from dataclasses import dataclass
+
+from ..context import Context
+from ..parsing import MISSING
+from .activity import Activity, Operation, assignments
+from .optimize import shape_classes
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Store())
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign(targets=[_store(name)], value=value)
+
+
+def _call(func: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=func, args=list(args), keywords=[])
+
+
+def _method(obj: str, method: str, *args: ast.expr) -> ast.Call:
+    return _call(ast.Attribute(value=_load(obj), attr=method, ctx=ast.Load()), *args)
+
+
+_RESULT = "__result__"  # stands for the primal's result in planned adjoints until it is placed
+
+
+def comment(text: str) -> ast.Expr:
+    """A placeholder statement that code generation turns into ``# text``."""
+    return ast.Expr(value=_call(_load("__srcdiff_comment__"), ast.Constant(text)))
+
+
+@dataclass
+class Contribution:
+    """One term of the chain rule: ``expression`` is added to the adjoint of ``target``."""
+
+    target: str
+    expression: ast.expr
+
+
+class ReverseMode:
+    """Builds the gradient function from a function in normal form."""
+
+    def __init__(self, context: Context, function: ast.FunctionDef, wrt: list, activity: Activity):
+        self.context = context
+        self.function = function
+        self.wrt = wrt
+        self.activity = activity
+        self.active = activity.active
+        self.namer = context.namer
+        self.tape = self.namer.unique("_tape")
+        self.uses_tape = False
+        self.sequences = self._sequence_names()
+        self.shapes = shape_classes(function, context)
+        self._plans: dict = {}  # id(assignment) -> (list of Contribution, reads ans)
+        self.needed = self._plan_all()
+        self.saved = self._saved_names()
+        self._conditions: dict = {}  # id(If) -> name of its recorded test
+        self._counters: dict = {}  # id(While) -> name of its trip counter
+
+    # ---- planning --------------------------------------------------------------------------------------
+
+    def _sequence_names(self) -> set:
+        names = set()
+        for statement in assignments(self.function.body):
+            if isinstance(statement.value, (ast.Tuple, ast.List)):
+                names.add(statement.targets[0].id)
+        return names
+
+    def _plan_all(self) -> set:
+        """Plan every active assignment's adjoint; return the primal names the backward sweep reads."""
+        needed = set()
+        for statement in assignments(self.function.body):
+            target = statement.targets[0].id
+            if target not in self.active:
+                continue
+            operation = self.activity.operations[id(statement)]
+            contributions, reads = self._plan(statement, operation)
+            self._plans[id(statement)] = contributions
+            needed |= reads
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.For):
+                needed.add(node.iter.id)
+        return needed
+
+    def _plan(self, statement: ast.Assign, operation: Operation):
+        target = statement.targets[0].id
+        g = _load(self.namer.adjoint(target))
+        contributions = []
+        if operation.kind == "copy":
+            contributions = [Contribution(operation.args[0].id, g)]
+        elif operation.kind == "pack":
+            for position, element in enumerate(operation.args):
+                if isinstance(element, ast.Name) and element.id in self.active:
+                    item = ast.Subscript(value=g, slice=ast.Constant(position), ctx=ast.Load())
+                    contributions.append(Contribution(element.id, item))
+        elif operation.kind == "index":
+            base = operation.args[0]
+            index = statement.value.slice
+            expression = _call(self.context.reference(self._runtime("index_add")), g, _load(base.id),
+                               copy.deepcopy(index))
+            contributions = [Contribution(base.id, expression)]
+        elif operation.kind == "rule":
+            contributions = self._rule_contributions(target, operation, g)
+        reads = set()
+        for contribution in contributions:
+            for node in ast.walk(contribution.expression):
+                if isinstance(node, ast.Name) and node.id != g.id and node.id not in self.context.injected:
+                    reads.add(target if node.id == _RESULT else node.id)
+        return contributions, reads
+
+    def _runtime(self, name):
+        from .. import runtime
+
+        return getattr(runtime, name)
+
+    def _rule_contributions(self, target: str, operation: Operation, g: ast.Name) -> list:
+        rule = operation.rule
+        names = getattr(rule, "template_names", ["g", "ans"])
+        bindings = {names[0]: g, names[1]: _load(_RESULT)}
+        positional = list(operation.args)
+        for name, arg in zip(rule.params, positional):
+            bindings[name] = arg
+        for name, arg in operation.keywords.items():
+            bindings[name] = arg
+        for name in rule.params:
+            if name not in bindings and name in rule.defaults:
+                bindings[name] = ast.Constant(rule.defaults[name])
+        active_positions = [
+            p for p, arg in enumerate(positional)
+            if isinstance(arg, ast.Name) and arg.id in self.active
+        ]
+        template = rule.template
+        if template is not None and len(positional) <= len(rule.params):
+            expressions = {}
+            for position in active_positions:
+                if position >= len(template) or template[position] is None:
+                    continue
+                expression = self._instantiate(template[position], bindings, rule)
+                if expression is None:
+                    break
+                expressions[position] = expression
+            else:
+                return [
+                    Contribution(positional[p].id, self._drop_unbroadcast(e, target))
+                    for p, e in expressions.items()
+                ]
+        # call the rule itself: one call, then take each active argument's cotangent from its result
+        rule_reference = self.context.reference(rule.vjp)
+        call = ast.Call(func=rule_reference, args=[g, _load(_RESULT)] + positional,
+                        keywords=[ast.keyword(arg=k, value=v) for k, v in operation.keywords.items()])
+        call = _call(self.context.reference(self._runtime("as_tuple")), call)
+        return [
+            Contribution(positional[p].id, ast.Subscript(value=call, slice=ast.Constant(p), ctx=ast.Load()))
+            for p in active_positions
+        ]
+
+    def _drop_unbroadcast(self, expression: ast.expr, target: str) -> ast.expr:
+        """``unbroadcast(e, x)`` is ``e`` where ``x`` is known to have the shape of the result."""
+        if (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute)
+                and expression.func.attr == "unbroadcast" and len(expression.args) == 2
+                and isinstance(expression.args[1], ast.Name)):
+            shape = self.shapes.get(target)
+            if shape is not None and self.shapes.get(expression.args[1].id) == shape:
+                return expression.args[0]
+        return expression
+
+    def _instantiate(self, template: ast.expr, bindings: dict, rule) -> ast.expr | None:
+        """The template with parameters replaced by operands and globals by generated-code names."""
+        local_names = {n.id for n in ast.walk(template) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Store)}
+        context = self.context
+
+        class Substitute(ast.NodeTransformer):
+            failed = False
+
+            def visit_Name(self, node):
+                if node.id in bindings:
+                    return copy.deepcopy(bindings[node.id])
+                if node.id in local_names:
+                    return node
+                value = rule.template_globals.get(node.id, getattr(builtins, node.id, MISSING))
+                if value is MISSING:
+                    Substitute.failed = True
+                    return node
+                if getattr(builtins, node.id, MISSING) is value:
+                    if context.parsed.resolve(ast.Name(id=node.id)) is value:
+                        return node
+                return context.reference(value)
+
+            def visit_Attribute(self, node):
+                self.generic_visit(node)
+                return node
+
+        result = Substitute().visit(copy.deepcopy(template))
+        return None if Substitute.failed else result
+
+    def _saved_names(self) -> set:
+        """Names the backward sweep reads that the forward sweep may overwrite: they go on the tape."""
+        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
+                  + self.function.args.posonlyargs}
+        counts: dict = {}
+        in_blocks = set()
+
+        def visit(body, nested):
+            for statement in body:
+                if isinstance(statement, ast.Assign):
+                    name = statement.targets[0].id
+                    counts[name] = counts.get(name, 0) + 1
+                    if nested:
+                        in_blocks.add(name)
+                elif isinstance(statement, (ast.If, ast.For, ast.While)):
+                    visit(statement.body, True)
+                    visit(statement.orelse, True)
+
+        visit(self.function.body, False)
+        return {
+            name for name, count in counts.items()
+            if name in self.needed and (count > 1 or name in params or name in in_blocks)
+        }
+
+    # ---- the forward sweep -----------------------------------------------------------------------------
+
+    def forward(self, body: list, depth: int) -> list:
+        out = []
+        for statement in body:
+            if isinstance(statement, ast.Assign):
+                if statement.targets[0].id in self.saved:
+                    out.append(self._push(statement.targets[0]))
+                out.append(statement)
+            elif isinstance(statement, ast.If):
+                test = self.namer.fresh("_c")
+                self._conditions[id(statement)] = test
+                out.append(ast.copy_location(_assign(test, statement.test), statement))
+                branch = ast.If(test=_load(test), body=self.forward(statement.body, depth + 1) or [ast.Pass()],
+                                orelse=self.forward(statement.orelse, depth + 1))
+                out.append(ast.copy_location(branch, statement))
+                if depth > 0:
+                    out.append(self._push(_load(test)))
+            elif isinstance(statement, ast.For):
+                loop = ast.For(target=statement.target, iter=statement.iter,
+                               body=self.forward(statement.body, depth + 1), orelse=[])
+                out.append(ast.copy_location(loop, statement))
+            elif isinstance(statement, ast.While):
+                counter = self.namer.fresh("_n")
+                self._counters[id(statement)] = counter
+                out.append(_assign(counter, ast.Constant(0)))
+                count = ast.AugAssign(target=_store(counter), op=ast.Add(), value=ast.Constant(1))
+                loop = ast.While(test=statement.test,
+                                 body=[count] + self.forward(statement.body, depth + 1), orelse=[])
+                out.append(ast.copy_location(loop, statement))
+                if depth > 0:
+                    out.append(self._push(_load(counter)))
+            elif isinstance(statement, ast.Return):
+                continue
+            else:
+                out.append(statement)
+        return out
+
+    def _push(self, value: ast.expr) -> ast.Expr:
+        self.uses_tape = True
+        return ast.Expr(value=_method(self.tape, "append", value))
+
+    def _pop(self) -> ast.Call:
+        self.uses_tape = True
+        return _method(self.tape, "pop")
+
+    def possibly_unbound(self) -> list:
+        """Saved names that may have no value yet where they are first pushed: they start as None."""
+        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
+                  + self.function.args.posonlyargs}
+        unbound = []
+        for statement in assignments(self.function.body):
+            name = statement.targets[0].id
+            if name in self.saved and name not in params and name not in unbound:
+                unbound.append(name)
+        return unbound
+
+    # ---- the backward sweep ----------------------------------------------------------------------------
+
+    def backward(self, body: list, depth: int, live: set) -> list:
+        """Adjoint statements of ``body`` in reverse order; ``live`` holds the adjoints that are set."""
+        out = []
+        current_line = None
+        for statement in reversed(body):
+            if isinstance(statement, ast.Assign):
+                code = self._adjoint_of_assignment(statement, live)
+            elif isinstance(statement, ast.If):
+                code = self._adjoint_of_if(statement, depth, live)
+            elif isinstance(statement, ast.For):
+                code = self._adjoint_of_for(statement, depth, live)
+            elif isinstance(statement, ast.While):
+                code = self._adjoint_of_while(statement, depth, live)
+            else:
+                code = []
+            if not code:
+                continue
+            line = getattr(statement, "lineno", None)
+            if line != current_line and isinstance(statement, ast.Assign) and any(
+                not self._is_restore(c) for c in code
+            ):
+                text = self.context.parsed.line(line)
+                if text:
+                    out.append(comment("grad of: " + text.strip()))
+                current_line = line
+            elif not isinstance(statement, ast.Assign):
+                current_line = None
+            out.extend(code)
+        return out
+
+    def _is_restore(self, statement) -> bool:
+        return isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and \
+            isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr == "pop"
+
+    def _restore(self, name: str) -> ast.Assign:
+        return _assign(name, self._pop())
+
+    def _adjoint_of_assignment(self, statement: ast.Assign, live: set) -> list:
+        target = statement.targets[0].id
+        adjoint = self.namer.adjoint(target)
+        restore = [self._restore(target)] if target in self.saved else []
+        contributions = self._plans.get(id(statement))
+        if contributions is None or adjoint not in live:
+            return restore
+        grouped: dict = {}
+        for contribution in contributions:
+            grouped.setdefault(contribution.target, []).append(contribution.expression)
+        own = grouped.pop(target, None)
+        out = []
+        result = target
+        if own is not None and restore:
+            # x = f(x): the rule reads the old x, restored now, and maybe the result, kept aside first
+            if any(self._reads(e, _RESULT) for exprs in [own, *grouped.values()] for e in exprs):
+                result = self.namer.fresh("_ans")
+                out.append(_assign(result, _load(target)))
+            out += restore
+            restore = []
+        own = [self._rename(e, _RESULT, result) for e in own] if own is not None else None
+        for name, expressions in grouped.items():
+            expressions = [self._rename(e, _RESULT, result) for e in expressions]
+            out.append(self._accumulate(name, expressions, live))
+        if own is not None:
+            out.append(_assign(adjoint, self._sum(own)))
+        else:
+            live.discard(adjoint)
+        return out + restore
+
+    def _reads(self, expression, name: str) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expression))
+
+    def _rename(self, expression, old: str, new: str):
+        class Rename(ast.NodeTransformer):
+            def visit_Name(self, node):
+                return _load(new) if node.id == old else node
+
+        return Rename().visit(copy.deepcopy(expression))
+
+    def _sum(self, expressions: list) -> ast.expr:
+        total = expressions[0]
+        for expression in expressions[1:]:
+            total = ast.BinOp(left=total, op=ast.Add(), right=expression)
+        return total
+
+    def _accumulate(self, name: str, expressions: list, live: set) -> ast.Assign:
+        adjoint = self.namer.adjoint(name)
+        value = self._sum(expressions)
+        if adjoint in live:
+            if name in self.sequences:
+                value = _call(self.context.reference(self._runtime("add")), _load(adjoint), value)
+            else:
+                value = ast.BinOp(left=_load(adjoint), op=ast.Add(), right=value)
+        live.add(adjoint)
+        return _assign(adjoint, value)
+
+    def _zero(self, adjoint: str) -> ast.Assign:
+        primal = self._primal_of(adjoint)
+        return _assign(adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal)))
+
+    def _primal_of(self, adjoint: str) -> str:
+        for primal, name in self.namer._adjoints.items():
+            if name == adjoint:
+                return primal
+        raise KeyError(adjoint)
+
+    def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:
+        test = self._conditions[id(statement)]
+        then_live, else_live = set(live), set(live)
+        then_code = self.backward(statement.body, depth + 1, then_live)
+        else_code = self.backward(statement.orelse, depth + 1, else_live)
+        both = then_live | else_live
+        then_code += [self._zero(a) for a in sorted(both - then_live)]
+        else_code += [self._zero(a) for a in sorted(both - else_live)]
+        live.clear()
+        live.update(both)
+        out = []
+        if depth > 0:
+            out.append(_assign(test, self._pop()))
+        if then_code or else_code:
+            out.append(ast.If(test=_load(test), body=then_code or [ast.Pass()], orelse=else_code))
+        return out
+
+    def _loop_body(self, body: list, depth: int, live: set):
+        """The backward body of a loop, with the adjoints it needs set before the loop."""
+        start = set(live)
+        before = []
+        while True:
+            end = set(start)
+            code = self.backward(body, depth + 1, end)
+            missing = end - start
+            if not missing:
+                break
+            before += [self._zero(a) for a in sorted(missing)]
+            start |= missing
+        code += [self._zero(a) for a in sorted(start - end)]
+        live.clear()
+        live.update(start)
+        return before, code
+
+    def _adjoint_of_for(self, statement: ast.For, depth: int, live: set) -> list:
+        before, code = self._loop_body(statement.body, depth, live)
+        if not code:
+            return before
+        reverse = _call(_load("reversed"), statement.iter)
+        loop = ast.For(target=statement.target, iter=reverse, body=code, orelse=[])
+        return before + [ast.copy_location(loop, statement)]
+
+    def _adjoint_of_while(self, statement: ast.While, depth: int, live: set) -> list:
+        counter = self._counters[id(statement)]
+        before, code = self._loop_body(statement.body, depth, live)
+        out = [_assign(counter, self._pop())] if depth > 0 else []
+        if not code:
+            return out + before
+        loop = ast.For(target=_store("_"), iter=_call(_load("range"), _load(counter)), body=code, orelse=[])
+        return out + before + [ast.copy_location(loop, statement)]
+
+    # ---- the whole function ----------------------------------------------------------------------------
+
+    def build(self, name: str, returned: str, with_value: bool) -> ast.FunctionDef:
+        forward = self.forward(self.function.body, 0)
+        live: set = set()
+        seed = []
+        seed_call = _call(self.context.reference(self._runtime("seed")), _load(returned))
+        if returned in self.active:
+            adjoint = self.namer.adjoint(returned)
+            is_float = ast.Compare(left=_call(_load("type"), _load(returned)), ops=[ast.Is()],
+                                   comparators=[_load("float")])
+            seed.append(_assign(adjoint, ast.IfExp(test=is_float, body=ast.Constant(1.0), orelse=seed_call)))
+            live.add(adjoint)
+        else:
+            seed.append(ast.Expr(value=seed_call))
+        backward = self.backward(self.function.body, 0, live)
+        results = []
+        for param in self.wrt:
+            adjoint = self.namer.adjoint(param)
+            if adjoint not in live:
+                backward.append(self._zero(adjoint))
+            results.append(_load(adjoint))
+        gradient = results[0] if len(results) == 1 else ast.Tuple(elts=results, ctx=ast.Load())
+        value = ast.Tuple(elts=[_load(returned), gradient], ctx=ast.Load()) if with_value else gradient
+        prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
+        if self.uses_tape:
+            prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
+        body = prologue + forward + seed + backward + [ast.Return(value=value)]
+        result = ast.FunctionDef(name=name, args=copy.deepcopy(self.function.args), body=body,
+                                 decorator_list=[], returns=None, type_params=[])
+        return ast.fix_missing_locations(result)

@@ -1,0 +1,122 @@
+"""Adjoints of the ``math`` module's functions of floats."""
+
+import math
+
+from .registry import defvjp, nondifferentiable
+
+# ---- trigonometric ------------------------------------------------------------------------------------------
+
+
+@defvjp(math.sin)
+def sin(g, ans, x):
+    return (g * math.cos(x),)
+
+
+@defvjp(math.cos)
+def cos(g, ans, x):
+    return (-g * math.sin(x),)
+
+
+@defvjp(math.tan)
+def tan(g, ans, x):
+    return (g * (1.0 + ans * ans),)
+
+
+@defvjp(math.asin)
+def asin(g, ans, x):
+    return (g / math.sqrt(1.0 - x * x),)
+
+
+@defvjp(math.acos)
+def acos(g, ans, x):
+    return (-g / math.sqrt(1.0 - x * x),)
+
+
+@defvjp(math.atan)
+def atan(g, ans, x):
+    return (g / (1.0 + x * x),)
+
+
+@defvjp(math.atan2)
+def atan2(g, ans, y, x):
+    return g * x / (x * x + y * y), -g * y / (x * x + y * y)
+
+
+# ---- hyperbolic ---------------------------------------------------------------------------------------------
+
+
+@defvjp(math.sinh)
+def sinh(g, ans, x):
+    return (g * math.cosh(x),)
+
+
+@defvjp(math.cosh)
+def cosh(g, ans, x):
+    return (g * math.sinh(x),)
+
+
+@defvjp(math.tanh)
+def tanh(g, ans, x):
+    return (g * (1.0 - ans * ans),)
+
+
+# ---- exponential and logarithm ------------------------------------------------------------------------------
+
+
+@defvjp(math.exp)
+def exp(g, ans, x):
+    return (g * ans,)
+
+
+@defvjp(math.expm1)
+def expm1(g, ans, x):
+    return (g * (ans + 1.0),)
+
+
+@defvjp(math.log)
+def log(g, ans, x, base=math.e):
+    return g / (x * math.log(base)), -g * ans / (base * math.log(base))
+
+
+@defvjp(math.log1p)
+def log1p(g, ans, x):
+    return (g / (1.0 + x),)
+
+
+@defvjp(math.log2)
+def log2(g, ans, x):
+    return (g / (x * math.log(2.0)),)
+
+
+@defvjp(math.log10)
+def log10(g, ans, x):
+    return (g / (x * math.log(10.0)),)
+
+
+@defvjp(math.sqrt)
+def sqrt(g, ans, x):
+    return (g * 0.5 / ans,)
+
+
+@defvjp(math.pow)
+def pow(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * math.log(x) if x > 0 else 0.0
+
+
+@defvjp(math.fabs)
+def fabs(g, ans, x):
+    return (g * math.copysign(1.0, x),)
+
+
+@defvjp(math.hypot)
+def hypot(g, ans, x, y):
+    return g * x / ans, g * y / ans
+
+
+@defvjp(math.erf)
+def erf(g, ans, x):
+    return (g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x),)
+
+
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+                  math.copysign, math.factorial, math.comb, math.gcd)

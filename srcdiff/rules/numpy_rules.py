@@ -1,0 +1,433 @@
+"""Adjoints of numpy's functions: elementwise, reductions, linear algebra and shape manipulation.
+
+Where a rule's body is one expression it is pasted into generated code; the longer ones live in
+``srcdiff.runtime`` so that generated code can call them.
+"""
+
+import numpy as np
+
+from ..runtime import (
+    concatenate_cotangent,
+    cumsum_cotangent,
+    det_cotangent,
+    dot_left,
+    dot_right,
+    einsum_cotangent,
+    extremum_cotangent,
+    hstack_cotangent,
+    matmul_left,
+    matmul_right,
+    norm_cotangent,
+    prod_cotangent,
+    reduced_cotangent,
+    reduced_size,
+    solve_cotangents,
+    squeeze_cotangent,
+    stack_cotangent,
+    transpose_cotangent,
+    unbroadcast,
+    var_cotangent,
+    vstack_cotangent,
+    where_cotangent,
+)
+from .registry import defvjp, nondifferentiable
+
+# ---- elementwise: exponential, logarithm, powers --------------------------------------------------------
+
+
+@defvjp(np.exp)
+def exp(g, ans, x):
+    return (g * ans,)
+
+
+@defvjp(np.exp2)
+def exp2(g, ans, x):
+    return (g * ans * np.log(2.0),)
+
+
+@defvjp(np.expm1)
+def expm1(g, ans, x):
+    return (g * (ans + 1.0),)
+
+
+@defvjp(np.log)
+def log(g, ans, x):
+    return (g / x,)
+
+
+@defvjp(np.log2)
+def log2(g, ans, x):
+    return (g / (x * np.log(2.0)),)
+
+
+@defvjp(np.log10)
+def log10(g, ans, x):
+    return (g / (x * np.log(10.0)),)
+
+
+@defvjp(np.log1p)
+def log1p(g, ans, x):
+    return (g / (1.0 + x),)
+
+
+@defvjp(np.sqrt)
+def sqrt(g, ans, x):
+    return (g * 0.5 / ans,)
+
+
+@defvjp(np.cbrt)
+def cbrt(g, ans, x):
+    return (g / (3.0 * ans * ans),)
+
+
+@defvjp(np.square)
+def square(g, ans, x):
+    return (g * 2.0 * x,)
+
+
+@defvjp(np.reciprocal)
+def reciprocal(g, ans, x):
+    return (-g * ans * ans,)
+
+
+@defvjp(np.power)
+def power(g, ans, x, y):
+    return (
+        unbroadcast(g * y * x ** (y - 1), x),
+        unbroadcast(g * ans * np.log(np.where(x > 0, x, 1.0)), y),
+    )
+
+
+@defvjp(np.logaddexp)
+def logaddexp(g, ans, x, y):
+    return unbroadcast(g * np.exp(x - ans), x), unbroadcast(g * np.exp(y - ans), y)
+
+
+@defvjp(np.logaddexp2)
+def logaddexp2(g, ans, x, y):
+    return unbroadcast(g * 2.0 ** (x - ans), x), unbroadcast(g * 2.0 ** (y - ans), y)
+
+
+# ---- elementwise: trigonometric and hyperbolic ---------------------------------------------------------
+
+
+@defvjp(np.sin)
+def sin(g, ans, x):
+    return (g * np.cos(x),)
+
+
+@defvjp(np.cos)
+def cos(g, ans, x):
+    return (-g * np.sin(x),)
+
+
+@defvjp(np.tan)
+def tan(g, ans, x):
+    return (g * (1.0 + ans * ans),)
+
+
+@defvjp(np.arcsin)
+def arcsin(g, ans, x):
+    return (g / np.sqrt(1.0 - x * x),)
+
+
+@defvjp(np.arccos)
+def arccos(g, ans, x):
+    return (-g / np.sqrt(1.0 - x * x),)
+
+
+@defvjp(np.arctan)
+def arctan(g, ans, x):
+    return (g / (1.0 + x * x),)
+
+
+@defvjp(np.arctan2)
+def arctan2(g, ans, y, x):
+    return unbroadcast(g * x / (x * x + y * y), y), unbroadcast(-g * y / (x * x + y * y), x)
+
+
+@defvjp(np.hypot)
+def hypot(g, ans, x, y):
+    return unbroadcast(g * x / ans, x), unbroadcast(g * y / ans, y)
+
+
+@defvjp(np.sinh)
+def sinh(g, ans, x):
+    return (g * np.cosh(x),)
+
+
+@defvjp(np.cosh)
+def cosh(g, ans, x):
+    return (g * np.sinh(x),)
+
+
+@defvjp(np.tanh)
+def tanh(g, ans, x):
+    return (g * (1.0 - ans * ans),)
+
+
+@defvjp(np.arcsinh)
+def arcsinh(g, ans, x):
+    return (g / np.sqrt(x * x + 1.0),)
+
+
+@defvjp(np.arccosh)
+def arccosh(g, ans, x):
+    return (g / np.sqrt(x * x - 1.0),)
+
+
+@defvjp(np.arctanh)
+def arctanh(g, ans, x):
+    return (g / (1.0 - x * x),)
+
+
+# ---- elementwise: arithmetic, selection ----------------------------------------------------------------
+
+
+@defvjp(np.add)
+def add(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(g, y)
+
+
+@defvjp(np.subtract)
+def subtract(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g, y)
+
+
+@defvjp(np.multiply)
+def multiply(g, ans, x, y):
+    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+
+
+@defvjp(np.divide)
+def divide(g, ans, x, y):
+    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+
+
+@defvjp(np.negative)
+def negative(g, ans, x):
+    return (-g,)
+
+
+@defvjp(np.abs)
+def absolute(g, ans, x):
+    return (g * np.sign(x),)
+
+
+@defvjp(np.fabs)
+def fabs(g, ans, x):
+    return (g * np.sign(x),)
+
+
+@defvjp(np.maximum)
+def maximum(g, ans, x, y):
+    return (
+        unbroadcast(g * np.where(x == y, 0.5, np.asarray(x > y, dtype=float)), x),
+        unbroadcast(g * np.where(x == y, 0.5, np.asarray(y > x, dtype=float)), y),
+    )
+
+
+@defvjp(np.minimum)
+def minimum(g, ans, x, y):
+    return (
+        unbroadcast(g * np.where(x == y, 0.5, np.asarray(x < y, dtype=float)), x),
+        unbroadcast(g * np.where(x == y, 0.5, np.asarray(y < x, dtype=float)), y),
+    )
+
+
+@defvjp(np.where)
+def where(g, ans, condition, x, y):
+    return None, where_cotangent(g, condition, x, True), where_cotangent(g, condition, y, False)
+
+
+@defvjp(np.clip)
+def clip(g, ans, a, a_min=None, a_max=None):
+    return (g * np.asarray((a >= a_min) & (a <= a_max), dtype=float),)
+
+
+@defvjp(np.asarray)
+def asarray(g, ans, a, dtype=None):
+    return (g,)
+
+
+@defvjp(np.array)
+def array(g, ans, a, dtype=None):
+    return (g,)
+
+
+# ---- reductions ----------------------------------------------------------------------------------------
+
+
+@defvjp(np.sum)
+def sum(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return (reduced_cotangent(g, a, axis, keepdims),)
+
+
+@defvjp(np.mean)
+def mean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return (reduced_cotangent(g / reduced_size(a, axis), a, axis, keepdims),)
+
+
+@defvjp(np.prod)
+def prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return (prod_cotangent(g, ans, a, axis, keepdims),)
+
+
+@defvjp(np.max)
+def max(g, ans, a, axis=None, out=None, keepdims=False):
+    return (extremum_cotangent(g, ans, a, axis, keepdims),)
+
+
+@defvjp(np.min)
+def min(g, ans, a, axis=None, out=None, keepdims=False):
+    return (extremum_cotangent(g, ans, a, axis, keepdims),)
+
+
+@defvjp(np.var)
+def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (var_cotangent(g, a, axis, ddof, keepdims),)
+
+
+@defvjp(np.std)
+def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (var_cotangent(g / (2.0 * ans), a, axis, ddof, keepdims),)
+
+
+@defvjp(np.cumsum)
+def cumsum(g, ans, a, axis=None, dtype=None, out=None):
+    return (np.reshape(cumsum_cotangent(g, axis), np.shape(a)),)
+
+
+@defvjp(np.linalg.norm)
+def norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    return (norm_cotangent(g, ans, x, ord, axis, keepdims),)
+
+
+# ---- linear algebra ------------------------------------------------------------------------------------
+
+
+@defvjp(np.matmul)
+def matmul(g, ans, x1, x2):
+    return matmul_left(g, x1, x2), matmul_right(g, x1, x2)
+
+
+@defvjp(np.dot)
+def dot(g, ans, a, b):
+    return dot_left(g, a, b), dot_right(g, a, b)
+
+
+@defvjp(np.inner)
+def inner(g, ans, a, b):
+    return dot_left(g, a, np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else b), dot_left(
+        np.swapaxes(g, -1, -2) if np.ndim(g) > 1 else g, b, np.swapaxes(a, -1, -2) if np.ndim(a) > 1 else a)
+
+
+@defvjp(np.outer)
+def outer(g, ans, a, b):
+    return np.reshape(g @ np.ravel(b), np.shape(a)), np.reshape(np.ravel(a) @ g, np.shape(b))
+
+
+@defvjp(np.transpose)
+def transpose(g, ans, a, axes=None):
+    return (transpose_cotangent(g, axes),)
+
+
+@defvjp(np.trace)
+def trace(g, ans, a):
+    return (g * np.eye(np.shape(a)[0], np.shape(a)[1]),)
+
+
+@defvjp(np.einsum)
+def einsum(g, ans, subscripts, *operands):
+    return (None,) + tuple(
+        einsum_cotangent(g, i, subscripts, *operands) for i in range(len(operands))
+    )
+
+
+@defvjp(np.linalg.inv)
+def inv(g, ans, a):
+    return (-np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2),)
+
+
+@defvjp(np.linalg.det)
+def det(g, ans, a):
+    return (det_cotangent(g, ans, a),)
+
+
+@defvjp(np.linalg.solve)
+def solve(g, ans, a, b):
+    return solve_cotangents(g, ans, a, b)
+
+
+# ---- shapes --------------------------------------------------------------------------------------------
+
+
+@defvjp(np.reshape)
+def reshape(g, ans, a, shape=None, order="C", **kwargs):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@defvjp(np.ravel)
+def ravel(g, ans, a, order="C"):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@defvjp(np.squeeze)
+def squeeze(g, ans, a, axis=None):
+    return (squeeze_cotangent(g, a),)
+
+
+@defvjp(np.expand_dims)
+def expand_dims(g, ans, a, axis):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@defvjp(np.atleast_1d)
+def atleast_1d(g, ans, a):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@defvjp(np.atleast_2d)
+def atleast_2d(g, ans, a):
+    return (np.reshape(g, np.shape(a)),)
+
+
+@defvjp(np.concatenate)
+def concatenate(g, ans, arrays, axis=0):
+    return (concatenate_cotangent(g, arrays, axis),)
+
+
+@defvjp(np.stack)
+def stack(g, ans, arrays, axis=0):
+    return (stack_cotangent(g, arrays, axis),)
+
+
+@defvjp(np.hstack)
+def hstack(g, ans, tup):
+    return (hstack_cotangent(g, tup),)
+
+
+@defvjp(np.vstack)
+def vstack(g, ans, tup):
+    return (vstack_cotangent(g, tup),)
+
+
+@defvjp(np.broadcast_to)
+def broadcast_to(g, ans, array, shape):
+    return (unbroadcast(g, array),)
+
+
+# ---- no gradient ---------------------------------------------------------------------------------------
+
+nondifferentiable(
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
+    np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero,
+    np.shape, np.size, np.ndim,
+    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
+    np.floor_divide, np.heaviside, np.count_nonzero, np.searchsorted, np.unique,
+    np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
+)

@@ -1,0 +1,291 @@
+"""Helpers that generated gradient code calls as ``_rt.NAME``.
+
+This module is a compatibility surface: every generated file depends on it. It imports nothing but numpy and the
+standard library, so that its functions can be copied into a standalone gradient module.
+"""
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum the cotangent ``g`` of a broadcast result down to the shape of the operand ``x``."""
+    x_shape = np.shape(x)
+    if np.shape(g) == x_shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(x_shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(x_shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if not x_shape:
+        return g[()]
+    return g
+
+
+def seed(y):
+    """The cotangent 1 for a scalar output; a clear error for any other output."""
+    if isinstance(y, np.generic) and y.dtype.kind == "f":
+        return y.dtype.type(1.0)
+    if np.ndim(y) == 0:
+        return 1.0
+    if np.size(y) == 1 and np.issubdtype(np.asarray(y).dtype, np.floating):
+        return np.ones_like(y)
+    raise ValueError(
+        f"grad needs a function with a scalar output, but this one returned shape {np.shape(y)}; "
+        "reduce it to a scalar (for instance with .sum() or np.mean) or use a Jacobian instead"
+    )
+
+
+def zeros_like(x):
+    """A zero cotangent shaped like ``x`` (a float for a scalar, a list of zeros for a list)."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_like(item) for item in x)
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    if isinstance(x, np.generic):
+        return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
+    return 0.0
+
+
+def match(g, x):
+    """Give the cotangent ``g`` the shape and floating dtype of ``x`` (a float for a Python float)."""
+    if isinstance(x, np.ndarray):
+        g = np.broadcast_to(g, x.shape) if np.shape(g) != x.shape else g
+        if x.dtype.kind == "f" and np.asarray(g).dtype != x.dtype:
+            return np.asarray(g).astype(x.dtype)
+        return np.asarray(g) if not isinstance(g, np.ndarray) else g
+    if isinstance(x, np.generic) and x.dtype.kind == "f":
+        return x.dtype.type(g)
+    if isinstance(x, float) and not isinstance(g, float):
+        return float(g)
+    return g
+
+
+def add(a, b):
+    """Sum two cotangents where either may be a list or tuple (elementwise) or an array."""
+    if isinstance(a, (list, tuple)):
+        return type(a)(add(p, q) for p, q in zip(a, b))
+    return a + b
+
+
+def index_add(g, x, index):
+    """Cotangent of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index`` (repeats accumulate)."""
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(item) for item in x]
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(x))), g):
+                out[i] = add(out[i], gi)
+        else:
+            out[index] = add(out[index], g)
+        return type(x)(out) if isinstance(x, tuple) else out
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
+    np.add.at(out, index, g)
+    return out
+
+
+def list_pop_cotangent(bitems):
+    """Split off the cotangent of the last list element (used by ``list.append``)."""
+    return bitems[:-1], bitems[-1]
+
+
+def reverse_range(r, count):
+    """The first ``count`` values of the range ``r``, in reverse order."""
+    return reversed(r[:count])
+
+
+def as_tuple(cotangents):
+    """The cotangents a called rule returned, as a tuple (a single one may come bare)."""
+    return cotangents if isinstance(cotangents, tuple) else (cotangents,)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Adjoints that take more than one expression: the rule table refers to them, generated code calls them.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def matmul_left(g, a, b):
+    """Cotangent of ``a`` in ``a @ b``."""
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    if b_ndim == 1:
+        return unbroadcast(np.multiply.outer(g, b) if a_ndim > 1 else g * b, a)
+    if a_ndim == 1:
+        return np.matmul(b, g) if b_ndim == 2 else unbroadcast(np.matmul(b, g[..., None])[..., 0], a)
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+
+
+def matmul_right(g, a, b):
+    """Cotangent of ``b`` in ``a @ b``."""
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    if a_ndim == 1:
+        return unbroadcast(np.multiply.outer(a, g) if b_ndim > 1 else g * a, b)
+    if b_ndim == 1:
+        return np.matmul(g, a) if a_ndim == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def dot_left(g, a, b):
+    """Cotangent of ``a`` in ``np.dot(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(b) > 2:
+        raise NotImplementedError("the gradient of np.dot with a 3-d or higher second operand")
+    return matmul_left(g, a, b)
+
+
+def dot_right(g, a, b):
+    """Cotangent of ``b`` in ``np.dot(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(b) > 2:
+        raise NotImplementedError("the gradient of np.dot with a 3-d or higher second operand")
+    return matmul_right(g, a, b)
+
+
+def reduced_cotangent(g, x, axis, keepdims):
+    """Broadcast the cotangent of a reduction over ``axis`` back to the shape of ``x``."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+def reduced_size(x, axis):
+    """How many elements of ``x`` a reduction over ``axis`` combines."""
+    if axis is None:
+        return np.size(x)
+    shape = np.shape(x)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def extremum_cotangent(g, ans, x, axis, keepdims):
+    """Cotangent of max/min: shared equally among the elements that attain the extremum."""
+    ans_full = reduced_cotangent(ans, x, axis, keepdims)
+    hits = np.asarray(x) == ans_full
+    counts = reduced_cotangent(np.sum(hits, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    return reduced_cotangent(g, x, axis, keepdims) * hits / counts
+
+
+def prod_cotangent(g, ans, x, axis, keepdims):
+    """Cotangent of ``np.prod``, exact also where ``x`` has zeros."""
+    x = np.asarray(x)
+    if axis is None:
+        flat = x.reshape(-1)
+        left = np.concatenate(([1.0], np.cumprod(flat)[:-1]))
+        right = np.concatenate((np.cumprod(flat[::-1])[:-1][::-1], [1.0]))
+        return (g * left * right).reshape(x.shape) if x.ndim else g * left[0] * right[0]
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,))
+    left = np.concatenate((ones, np.cumprod(moved, axis=-1)[..., :-1]), axis=-1)
+    right = np.concatenate((np.flip(np.cumprod(np.flip(moved, -1), axis=-1), -1)[..., 1:], ones), -1)
+    return reduced_cotangent(g, x, axis, keepdims) * np.moveaxis(left * right, -1, axis)
+
+
+def cumsum_cotangent(g, axis):
+    """Cotangent of ``np.cumsum``: a reversed cumulative sum."""
+    if axis is None:
+        return np.flip(np.cumsum(np.flip(np.ravel(g))))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def var_cotangent(g, x, axis, ddof, keepdims):
+    """Cotangent of ``np.var``."""
+    x = np.asarray(x)
+    n = reduced_size(x, axis) - ddof
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return reduced_cotangent(g, x, axis, keepdims) * 2.0 * centred / n
+
+
+def norm_cotangent(g, ans, x, ord, axis, keepdims):
+    """Cotangent of ``np.linalg.norm`` for the vector 2-norm and the Frobenius norm."""
+    if ord not in (None, 2, "fro") or (ord == 2 and np.ndim(x) > 1 and axis is None):
+        raise NotImplementedError(f"the gradient of np.linalg.norm with ord={ord!r} is not implemented")
+    safe = np.where(reduced_cotangent(ans, x, axis, keepdims) == 0, 1.0,
+                    reduced_cotangent(ans, x, axis, keepdims))
+    return reduced_cotangent(g, x, axis, keepdims) * x / safe
+
+
+def einsum_cotangent(g, position, subscripts, *operands):
+    """Cotangent of operand ``position`` in ``np.einsum(subscripts, *operands)``."""
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if not arrow:
+        letters = inputs.replace(",", "")
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    target = terms[position]
+    if len(set(target)) != len(target) or "." in subscripts:
+        raise NotImplementedError("the gradient of einsum with repeated indices or ellipsis")
+    others = [t for i, t in enumerate(terms) if i != position]
+    other_operands = [op for i, op in enumerate(operands) if i != position]
+    reachable = set(output).union(*others)
+    kept = "".join(c for c in target if c in reachable)
+    partial = np.einsum(",".join([output] + others) + "->" + kept, g, *other_operands)
+    shape = np.shape(operands[position])
+    if kept == target:
+        return partial
+    # letters summed inside this operand alone: broadcast the cotangent along them
+    expanded = np.reshape(partial, [s if c in reachable else 1 for c, s in zip(target, shape)])
+    return np.broadcast_to(expanded, shape)
+
+
+def concatenate_cotangent(g, arrays, axis):
+    """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
+    if axis is None:
+        sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
+        return [piece.reshape(np.shape(a)) for piece, a in zip(np.split(np.ravel(g), sizes), arrays)]
+    sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+    return list(np.split(g, sizes, axis=axis))
+
+
+def stack_cotangent(g, arrays, axis):
+    """Cotangents of the pieces of ``np.stack(arrays, axis)``."""
+    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+
+
+def hstack_cotangent(g, arrays):
+    """Cotangents of the pieces of ``np.hstack(arrays)``."""
+    if all(np.ndim(a) <= 1 for a in arrays):
+        pieces = concatenate_cotangent(g, [np.atleast_1d(a) for a in arrays], 0)
+        return [p.reshape(np.shape(a)) for p, a in zip(pieces, arrays)]
+    return concatenate_cotangent(g, arrays, 1)
+
+
+def vstack_cotangent(g, arrays):
+    """Cotangents of the pieces of ``np.vstack(arrays)``."""
+    pieces = concatenate_cotangent(g, [np.atleast_2d(a) for a in arrays], 0)
+    return [p.reshape(np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def transpose_cotangent(g, axes):
+    """Cotangent of ``np.transpose(x, axes)``."""
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))
+
+
+def squeeze_cotangent(g, x):
+    """Cotangent of ``np.squeeze`` (and of any reshape): ``g`` in the shape of ``x``."""
+    return np.reshape(g, np.shape(x))
+
+
+def det_cotangent(g, ans, a):
+    """Cotangent of ``np.linalg.det``: g * det(a) * inv(a).T."""
+    return (np.asarray(g) * ans)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def solve_cotangents(g, ans, a, b):
+    """Cotangents of ``np.linalg.solve(a, b)``."""
+    vector = np.ndim(b) == np.ndim(a) - 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vector else g)
+    x = ans[..., None] if vector else ans
+    ga = -np.matmul(gb, np.swapaxes(x, -1, -2))
+    return ga, gb[..., 0] if vector else gb
+
+
+def where_cotangent(g, condition, x, take):
+    """Cotangent of ``x`` in ``np.where(condition, ...)`` (take the true side when ``take``)."""
+    return unbroadcast(np.where(condition, g, 0.0) if take else np.where(condition, 0.0, g),
+                       x)
