@@ -36,13 +36,6 @@ _REJECTED = {
 if hasattr(ast, "TryStar"):
     _REJECTED[ast.TryStar] = _REJECTED[ast.Try]
 
-# Constructs that are parsed fine but not differentiated yet, with a pointer to the workaround.
-_NOT_YET = {
-    ast.Break: "break",
-    ast.Continue: "continue",
-}
-
-
 def check(parsed: ParsedFunction) -> None:
     """Raise UnsupportedSyntaxError at the first construct outside the supported subset."""
     function = parsed.node
@@ -58,13 +51,6 @@ def check(parsed: ParsedFunction) -> None:
                     f"srcdiff cannot differentiate {what} (in {function.name})",
                     node,
                     hint=f"to differentiate this function, {remedy}",
-                )
-            if type(node) in _NOT_YET:
-                raise parsed.error(
-                    UnsupportedSyntaxError,
-                    f"srcdiff does not differentiate {_NOT_YET[type(node)]} yet (in {function.name})",
-                    node,
-                    hint="restructure the loop with a condition in the while test or an if around the body",
                 )
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -29,6 +29,7 @@ class Namer:
         self.taken = set(reserved)
         self._counters: dict = {}
         self._adjoints: dict = {}
+        self._primals: dict = {}
 
     def reserve(self, *names: str) -> None:
         self.taken.update(names)
@@ -55,4 +56,9 @@ class Namer:
         """The adjoint variable of ``name``: ``bx`` for ``x``, ``b_t1`` for ``_t1``."""
         if name not in self._adjoints:
             self._adjoints[name] = self.unique("b" + name)
+            self._primals[self._adjoints[name]] = name
         return self._adjoints[name]
+
+    def primal(self, adjoint: str) -> str:
+        """The variable whose adjoint is ``adjoint``."""
+        return self._primals[adjoint]

@@ -113,6 +113,8 @@ class Normalizer:
                 self._assign_target(node.target, node.value, out)
         elif isinstance(node, ast.Expr):
             self._expression_statement(node, out)
+        elif isinstance(node, ast.If) and is_loop_exit(node):
+            out.append(node)
         elif isinstance(node, ast.If):
             out.append(self._located(ast.If(test=self.condition(node.test, out),
                                             body=self.block(node.body) or [ast.Pass()],
@@ -123,8 +125,9 @@ class Normalizer:
             if node.orelse:
                 raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot differentiate while/else",
                                         node, hint="move the else block after the loop")
+            body = self._lower_jumps(node.body, out)
             out.append(self._located(ast.While(test=self.condition(node.test, []),
-                                               body=self.block(node.body) or [ast.Pass()],
+                                               body=self.block(body) or [ast.Pass()],
                                                orelse=[])))
         elif isinstance(node, ast.Return):
             out.append(self._located(ast.Return(value=self.atom(node.value, out))))
@@ -238,10 +241,36 @@ class Normalizer:
         range_name = self.namer.fresh("_r")
         self._emit(range_name, range_value, out)
         saved_origin = self._origin
-        body = self.block(prologue) + self.block(node.body)
+        body = self.block(prologue) + self.block(self._lower_jumps(node.body, out))
         self._origin = saved_origin
         out.append(self._located(ast.For(target=_store(index_name), iter=_load(range_name),
                                          body=body or [ast.Pass()], orelse=[])))
+
+    def _lower_jumps(self, body: list, out: list) -> list:
+        """A loop body whose ``break`` and ``continue`` set flags, with the statements after them guarded.
+
+        The body ends with ``if flag: break`` for a break, so every iteration runs to the end of the body and
+        the backward sweep sees exactly the statements that ran, through the recorded guards.
+        """
+        jumps = [n for n in _walk_loop_body(body) if isinstance(n, (ast.Break, ast.Continue))]
+        if not jumps:
+            return body
+        flags = {}
+        if any(isinstance(n, ast.Break) for n in jumps):
+            flags[ast.Break] = self.namer.fresh("_break")
+            self._emit(flags[ast.Break], ast.Constant(False), out)
+        if any(isinstance(n, ast.Continue) for n in jumps):
+            flags[ast.Continue] = self.namer.fresh("_continue")
+        lowered, _ = _lower(body, flags, self._origin)
+        prefix = []
+        if ast.Continue in flags:
+            prefix.append(ast.copy_location(
+                ast.Assign(targets=[_store(flags[ast.Continue])], value=ast.Constant(False)), self._origin))
+        suffix = []
+        if ast.Break in flags:
+            suffix.append(ast.copy_location(ast.If(test=_load(flags[ast.Break]), body=[ast.Break()], orelse=[]),
+                                            jumps[0]))
+        return prefix + lowered + suffix
 
     def _sequence(self, node, out) -> str:
         atom = self.atom(node, out)
@@ -375,6 +404,51 @@ class Normalizer:
         if not isinstance(root, ast.Name) or root.id in self.local_names:
             return False
         return isinstance(self.context.resolve(node), (types.ModuleType, type))
+
+
+def is_loop_exit(node) -> bool:
+    """``if flag: break``, the last statement of a loop body with a break (see ``_lower_jumps``)."""
+    return isinstance(node.test, ast.Name) and len(node.body) == 1 and isinstance(node.body[0], ast.Break) \
+        and not node.orelse
+
+
+def _walk_loop_body(body):
+    """The nodes of a loop body, not descending into nested loops (their jumps are their own)."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.For, ast.While)):
+            stack.extend(ast.iter_child_nodes(node))
+        else:
+            stack.extend(node.orelse)
+
+
+def _lower(statements: list, flags: dict, origin) -> tuple:
+    """``statements`` with jumps turned into flag assignments; also whether they may jump."""
+    out = []
+    for index, statement in enumerate(statements):
+        if isinstance(statement, (ast.Break, ast.Continue)):
+            flag = flags[type(statement)]
+            out.append(ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(True)),
+                                         statement))
+            return out, True
+        if isinstance(statement, ast.If):
+            body, jumps_in_body = _lower(statement.body, flags, origin)
+            orelse, jumps_in_else = _lower(statement.orelse, flags, origin)
+            out.append(ast.copy_location(ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse),
+                                         statement))
+            if jumps_in_body or jumps_in_else:
+                rest, _ = _lower(statements[index + 1:], flags, origin)
+                if rest:
+                    names = [_load(f) for f in flags.values()]
+                    jumped = names[0] if len(names) == 1 else ast.BoolOp(op=ast.Or(), values=names)
+                    guard = ast.UnaryOp(op=ast.Not(), operand=jumped)
+                    out.append(ast.copy_location(ast.If(test=guard, body=rest, orelse=[]), rest[0]))
+                return out, True
+            continue
+        out.append(statement)
+    return out, False
 
 
 def rename_straight_line(body: list, params, namer) -> list:

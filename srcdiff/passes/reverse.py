@@ -32,9 +32,11 @@ import builtins
 import copy
 from dataclasses import dataclass
 
+from .. import runtime
 from ..context import Context
 from ..parsing import MISSING
 from .activity import Activity, Operation, assignments
+from .normalize import is_loop_exit
 from .optimize import shape_classes
 
 
@@ -74,6 +76,10 @@ class Contribution:
     expression: ast.expr
 
 
+def _may_break(loop: ast.For) -> bool:
+    return bool(loop.body) and isinstance(loop.body[-1], ast.If) and is_loop_exit(loop.body[-1])
+
+
 class ReverseMode:
     """Builds the gradient function from a function in normal form."""
 
@@ -91,6 +97,7 @@ class ReverseMode:
         self._plans: dict = {}  # id(assignment) -> (list of Contribution, reads ans)
         self.needed = self._plan_all()
         self.saved = self._saved_names()
+        self._first = self._first_definitions()
         self._conditions: dict = {}  # id(If) -> name of its recorded test
         self._counters: dict = {}  # id(While) -> name of its trip counter
 
@@ -146,8 +153,6 @@ class ReverseMode:
         return contributions, reads
 
     def _runtime(self, name):
-        from .. import runtime
-
         return getattr(runtime, name)
 
     def _rule_contributions(self, target: str, operation: Operation, g: ast.Name) -> list:
@@ -224,10 +229,6 @@ class ReverseMode:
                         return node
                 return context.reference(value)
 
-            def visit_Attribute(self, node):
-                self.generic_visit(node)
-                return node
-
         result = Substitute().visit(copy.deepcopy(template))
         return None if Substitute.failed else result
 
@@ -255,15 +256,44 @@ class ReverseMode:
             if name in self.needed and (count > 1 or name in params or name in in_blocks)
         }
 
+    def _first_definitions(self) -> set:
+        """Top-level assignments that give a name its first value: nothing to save there."""
+        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
+                  + self.function.args.posonlyargs}
+        seen = set(params)
+        first = set()
+        for statement in self.function.body:
+            if isinstance(statement, ast.Assign):
+                if statement.targets[0].id not in seen:
+                    first.add(id(statement))
+                seen.add(statement.targets[0].id)
+            elif isinstance(statement, (ast.If, ast.For, ast.While)):
+                seen |= {s.targets[0].id for s in assignments([statement])}
+        return first
+
+    def _has_adjoint(self, block) -> bool:
+        """Whether the backward sweep has anything to do for ``block`` (adjoints, restores, loops)."""
+        for node in ast.walk(block):
+            if isinstance(node, (ast.For, ast.While)):
+                return True
+            if isinstance(node, ast.Assign) and (id(node) in self._plans or self._saves(node)):
+                return True
+        return False
+
+    def _saves(self, statement: ast.Assign) -> bool:
+        return statement.targets[0].id in self.saved and id(statement) not in self._first
+
     # ---- the forward sweep -----------------------------------------------------------------------------
 
     def forward(self, body: list, depth: int) -> list:
         out = []
         for statement in body:
             if isinstance(statement, ast.Assign):
-                if statement.targets[0].id in self.saved:
-                    out.append(self._push(statement.targets[0]))
+                if self._saves(statement):
+                    out.append(self._push(_load(statement.targets[0].id)))
                 out.append(statement)
+            elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
+                out.append(statement)  # nothing of it is undone or differentiated: no need to record it
             elif isinstance(statement, ast.If):
                 test = self.namer.fresh("_c")
                 self._conditions[id(statement)] = test
@@ -274,9 +304,17 @@ class ReverseMode:
                 if depth > 0:
                     out.append(self._push(_load(test)))
             elif isinstance(statement, ast.For):
-                loop = ast.For(target=statement.target, iter=statement.iter,
-                               body=self.forward(statement.body, depth + 1), orelse=[])
+                body = self.forward(statement.body, depth + 1)
+                if _may_break(statement):
+                    # the backward loop runs over the iterations that ran: count them
+                    counter = self.namer.fresh("_n")
+                    self._counters[id(statement)] = counter
+                    out.append(_assign(counter, ast.Constant(0)))
+                    body.insert(0, ast.AugAssign(target=_store(counter), op=ast.Add(), value=ast.Constant(1)))
+                loop = ast.For(target=statement.target, iter=statement.iter, body=body, orelse=[])
                 out.append(ast.copy_location(loop, statement))
+                if _may_break(statement) and depth > 0:
+                    out.append(self._push(_load(self._counters[id(statement)])))
             elif isinstance(statement, ast.While):
                 counter = self.namer.fresh("_n")
                 self._counters[id(statement)] = counter
@@ -306,9 +344,12 @@ class ReverseMode:
         params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
                   + self.function.args.posonlyargs}
         unbound = []
+        defined = set(params)
         for statement in assignments(self.function.body):
             name = statement.targets[0].id
-            if name in self.saved and name not in params and name not in unbound:
+            if id(statement) in self._first:
+                defined.add(name)
+            elif self._saves(statement) and name not in defined and name not in unbound:
                 unbound.append(name)
         return unbound
 
@@ -321,6 +362,8 @@ class ReverseMode:
         for statement in reversed(body):
             if isinstance(statement, ast.Assign):
                 code = self._adjoint_of_assignment(statement, live)
+            elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
+                code = []
             elif isinstance(statement, ast.If):
                 code = self._adjoint_of_if(statement, depth, live)
             elif isinstance(statement, ast.For):
@@ -354,7 +397,7 @@ class ReverseMode:
     def _adjoint_of_assignment(self, statement: ast.Assign, live: set) -> list:
         target = statement.targets[0].id
         adjoint = self.namer.adjoint(target)
-        restore = [self._restore(target)] if target in self.saved else []
+        restore = [self._restore(target)] if self._saves(statement) else []
         contributions = self._plans.get(id(statement))
         if contributions is None or adjoint not in live:
             return restore
@@ -409,14 +452,8 @@ class ReverseMode:
         return _assign(adjoint, value)
 
     def _zero(self, adjoint: str) -> ast.Assign:
-        primal = self._primal_of(adjoint)
+        primal = self.namer.primal(adjoint)
         return _assign(adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal)))
-
-    def _primal_of(self, adjoint: str) -> str:
-        for primal, name in self.namer._adjoints.items():
-            if name == adjoint:
-                return primal
-        raise KeyError(adjoint)
 
     def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:
         test = self._conditions[id(statement)]
@@ -454,9 +491,16 @@ class ReverseMode:
 
     def _adjoint_of_for(self, statement: ast.For, depth: int, live: set) -> list:
         before, code = self._loop_body(statement.body, depth, live)
+        counter = self._counters.get(id(statement))
+        if counter is not None and depth > 0:
+            before.insert(0, _assign(counter, self._pop()))
         if not code:
             return before
-        reverse = _call(_load("reversed"), statement.iter)
+        iterations = statement.iter
+        if counter is not None:  # only the iterations that ran before the break
+            iterations = ast.Subscript(value=statement.iter, slice=ast.Slice(upper=_load(counter)),
+                                       ctx=ast.Load())
+        reverse = _call(_load("reversed"), iterations)
         loop = ast.For(target=statement.target, iter=reverse, body=code, orelse=[])
         return before + [ast.copy_location(loop, statement)]
 
