@@ -40,7 +40,6 @@ def check(parsed: ParsedFunction) -> None:
     """Raise UnsupportedSyntaxError at the first construct outside the supported subset."""
     function = parsed.node
     _check_arguments(parsed)
-    _check_returns(parsed)
     for statement in function.body:
         for node in ast.walk(statement):
             rejected = _REJECTED.get(type(node))
@@ -72,6 +71,7 @@ def check(parsed: ParsedFunction) -> None:
                             node,
                             hint="pass the keyword arguments one by one",
                         )
+    _check_returns(parsed)
 
 
 def _check_arguments(parsed: ParsedFunction) -> None:

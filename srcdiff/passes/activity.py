@@ -80,6 +80,17 @@ def _with_rule(rule, args, keywords, callee) -> Operation:
         return Operation("unknown", args, keywords, callee=callee, why=f"{callee}, which has no rule")
     if not rule.differentiable:
         return Operation("constant", args, keywords, rule=rule, callee=callee)
+    # keyword arguments that name the rule's parameters take their places, so they carry gradients too
+    args, keywords = list(args), dict(keywords)
+    named = [i for i, name in enumerate(rule.params) if name in keywords and i >= len(args)]
+    for position in range(len(args), max(named, default=-1) + 1):
+        name = rule.params[position]
+        if name in keywords:
+            args.append(keywords.pop(name))
+        elif name in rule.defaults:
+            args.append(ast.Constant(rule.defaults[name]))
+        else:
+            break
     return Operation("rule", args, keywords, rule=rule, callee=callee)
 
 

@@ -76,6 +76,17 @@ class Contribution:
     expression: ast.expr
 
 
+def _index_value(index: ast.expr) -> ast.expr:
+    """A subscript's index as an ordinary value: ``1:n`` becomes ``slice(1, n, None)``."""
+    if isinstance(index, ast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else ast.Constant(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return _call(_load("slice"), *parts)
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=ast.Load())
+    return copy.deepcopy(index)
+
+
 def _may_break(loop: ast.For) -> bool:
     return bool(loop.body) and isinstance(loop.body[-1], ast.If) and is_loop_exit(loop.body[-1])
 
@@ -141,7 +152,7 @@ class ReverseMode:
             base = operation.args[0]
             index = statement.value.slice
             expression = _call(self.context.reference(self._runtime("index_add")), g, _load(base.id),
-                               copy.deepcopy(index))
+                               _index_value(index))
             contributions = [Contribution(base.id, expression)]
         elif operation.kind == "rule":
             contributions = self._rule_contributions(target, operation, g)
@@ -519,6 +530,11 @@ class ReverseMode:
         forward = self.forward(self.function.body, 0)
         live: set = set()
         seed = []
+        value_name = returned
+        if with_value and returned in self.saved:
+            # the backward sweep restores earlier values of the result: keep the one to return
+            value_name = self.namer.fresh("_value")
+            seed.append(_assign(value_name, _load(returned)))
         seed_call = _call(self.context.reference(self._runtime("seed")), _load(returned))
         if returned in self.active:
             adjoint = self.namer.adjoint(returned)
@@ -536,7 +552,7 @@ class ReverseMode:
                 backward.append(self._zero(adjoint))
             results.append(_load(adjoint))
         gradient = results[0] if len(results) == 1 else ast.Tuple(elts=results, ctx=ast.Load())
-        value = ast.Tuple(elts=[_load(returned), gradient], ctx=ast.Load()) if with_value else gradient
+        value = ast.Tuple(elts=[_load(value_name), gradient], ctx=ast.Load()) if with_value else gradient
         prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
         if self.uses_tape:
             prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))

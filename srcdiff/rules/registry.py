@@ -147,5 +147,7 @@ def _inline_template(rule, names):
         body = statements[0].value
     if body is None:
         return None
+    if not isinstance(body, ast.Tuple) and len(names) > 3:
+        return None  # one expression for several cotangents: the rule is called, not pasted
     elements = body.elts if isinstance(body, ast.Tuple) else [body]
     return [None if isinstance(e, ast.Constant) and e.value is None else e for e in elements]
