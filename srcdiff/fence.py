@@ -111,20 +111,21 @@ def _check_target(parsed: ParsedFunction, target: ast.AST) -> None:
 
 
 def _check_returns(parsed: ParsedFunction) -> None:
-    """Only one return, at the end of the function, until early returns are supported."""
+    """The function must return a value (from anywhere: early returns are fine)."""
+    returns = [n for s in parsed.node.body for n in ast.walk(s) if isinstance(n, ast.Return)]
     body = parsed.node.body
-    returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
-    if not returns or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+    if not returns:
         raise parsed.error(
             UnsupportedSyntaxError,
-            f"{parsed.name} must end with a return statement that returns the value to differentiate",
+            f"{parsed.name} has no return statement: srcdiff differentiates the value a function returns",
             body[-1] if body else parsed.node,
-            hint="add `return <value>` at the end of the function",
+            hint="add `return <value>` for the value to differentiate",
         )
-    for node in returns[:-1]:
-        raise parsed.error(
-            UnsupportedSyntaxError,
-            f"srcdiff does not differentiate early returns yet (in {parsed.name})",
-            node,
-            hint="assign the result to a variable in each branch and return it once at the end",
-        )
+    for node in returns:
+        if node.value is None:
+            raise parsed.error(
+                UnsupportedSyntaxError,
+                f"{parsed.name} returns nothing here: srcdiff differentiates the value a function returns",
+                node,
+                hint="return the value to differentiate on every path",
+            )

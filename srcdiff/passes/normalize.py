@@ -80,11 +80,28 @@ class Normalizer:
 
     def function(self) -> ast.FunctionDef:
         node = self.parsed.node
-        body = self.block(node.body)
+        body = self.block(self._single_exit(node.body))
         body = rename_straight_line(body, self.params, self.namer)
         result = ast.FunctionDef(name=node.name, args=copy.deepcopy(node.args), body=body,
                                  decorator_list=[], returns=None, type_params=[])
         return ast.fix_missing_locations(ast.copy_location(result, node))
+
+    def _single_exit(self, body: list) -> list:
+        """A body whose only return is its last statement.
+
+        An early ``return v`` becomes ``_result = v; _returned = True``; the statements after it are guarded
+        by ``if not _returned:`` and loops it is in end their iteration with ``if _returned: break``.
+        """
+        returns = [n for n in _walk_statements(body) if isinstance(n, ast.Return)]
+        if len(returns) == 1 and body[-1] is returns[0]:
+            return body
+        result = self.namer.fresh("_result")
+        flag = self.namer.fresh("_returned")
+        start = [ast.copy_location(ast.Assign(targets=[_store(result)], value=ast.Constant(None)), body[0]),
+                 ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(False)), body[0])]
+        lowered, _ = _lower_returns(body, result, flag)
+        end = ast.copy_location(ast.Return(value=_load(result)), returns[-1])
+        return start + lowered + [end]
 
     def block(self, statements) -> list:
         out = []
@@ -410,6 +427,45 @@ def is_loop_exit(node) -> bool:
     """``if flag: break``, the last statement of a loop body with a break (see ``_lower_jumps``)."""
     return isinstance(node.test, ast.Name) and len(node.body) == 1 and isinstance(node.body[0], ast.Break) \
         and not node.orelse
+
+
+def _walk_statements(body):
+    """Every node of ``body``."""
+    for statement in body:
+        yield from ast.walk(statement)
+
+
+def _lower_returns(statements: list, result: str, flag: str) -> tuple:
+    """``statements`` with each ``return v`` turned into ``result = v; flag = True``; also whether they may return."""
+    out = []
+    for index, statement in enumerate(statements):
+        if isinstance(statement, ast.Return):
+            out.append(ast.copy_location(ast.Assign(targets=[_store(result)], value=statement.value), statement))
+            out.append(ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(True)), statement))
+            return out, True
+        may_return = False
+        if isinstance(statement, ast.If):
+            body, in_body = _lower_returns(statement.body, result, flag)
+            orelse, in_else = _lower_returns(statement.orelse, result, flag)
+            statement = ast.copy_location(ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse),
+                                          statement)
+            may_return = in_body or in_else
+        elif isinstance(statement, (ast.For, ast.While)):
+            body, may_return = _lower_returns(statement.body, result, flag)
+            if may_return:
+                exit_loop = ast.copy_location(ast.If(test=_load(flag), body=[ast.Break()], orelse=[]), statement)
+                body = body + [exit_loop]
+            loop = copy.copy(statement)
+            loop.body = body
+            statement = loop
+        out.append(statement)
+        if may_return:
+            rest, _ = _lower_returns(statements[index + 1:], result, flag)
+            if rest:
+                guard = ast.UnaryOp(op=ast.Not(), operand=_load(flag))
+                out.append(ast.copy_location(ast.If(test=guard, body=rest, orelse=[]), rest[0]))
+            return out, True
+    return out, False
 
 
 def _walk_loop_body(body):
