@@ -119,7 +119,9 @@ def matmul_right(g, a, b):
     """Cotangent of ``b`` in ``a @ b``."""
     a_ndim, b_ndim = np.ndim(a), np.ndim(b)
     if a_ndim == 1:
-        return unbroadcast(np.multiply.outer(a, g) if b_ndim > 1 else g * a, b)
+        # a vector times each matrix of a stack b: g has b's batch shape, less a row
+        outer = np.expand_dims(a, -1) * np.expand_dims(g, -2) if b_ndim > 1 else g * a
+        return unbroadcast(outer, b)
     if b_ndim == 1:
         return np.matmul(g, a) if a_ndim == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
@@ -278,14 +280,74 @@ def det_cotangent(g, ans, a):
 
 def solve_cotangents(g, ans, a, b):
     """Cotangents of ``np.linalg.solve(a, b)``."""
-    vector = np.ndim(b) == np.ndim(a) - 1
+    # numpy 2 reads b as a vector only when it is 1-d; numpy 1 also when it has a dimension less than a
+    vector = np.ndim(b) == 1 or (np.lib.NumpyVersion(np.__version__) < "2.0.0"
+                                 and np.ndim(b) == np.ndim(a) - 1)
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vector else g)
     x = ans[..., None] if vector else ans
     ga = -np.matmul(gb, np.swapaxes(x, -1, -2))
-    return ga, gb[..., 0] if vector else gb
+    # a and b may broadcast against each other's stacks: sum the cotangents back to their own shapes
+    return unbroadcast(ga, a), unbroadcast(gb[..., 0] if vector else gb, b)
 
 
 def where_cotangent(g, condition, x, take):
     """Cotangent of ``x`` in ``np.where(condition, ...)`` (take the true side when ``take``)."""
     return unbroadcast(np.where(condition, g, 0.0) if take else np.where(condition, 0.0, g),
                        x)
+
+
+def clip_cotangent(g, a, a_min, a_max, min=None, max=None):
+    """Cotangent of ``a`` in ``np.clip(a, a_min, a_max)``: ``g`` where ``a`` lies within the bounds.
+
+    ``min`` and ``max`` are the bounds given by those names (numpy 2.1 and later).
+    """
+    a_min = a_min if min is None else min
+    a_max = a_max if max is None else max
+    inside = True
+    if a_min is not None:
+        inside = inside & (np.asarray(a) >= a_min)
+    if a_max is not None:
+        inside = inside & (np.asarray(a) <= a_max)
+    return unbroadcast(g * inside, a)
+
+
+def clip_bound_cotangent(g, a, bound, lower):
+    """Cotangent of a bound of ``np.clip``: ``g`` where ``a`` lies beyond it (below, for a lower one)."""
+    beyond = np.asarray(a) < bound if lower else np.asarray(a) > bound
+    return unbroadcast(g * beyond, bound)
+
+
+def inner_left(g, a, b):
+    """Cotangent of ``a`` in ``np.inner(a, b)``: the last axes of ``a`` and ``b`` are contracted."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return dot_left(g, a, np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else b)
+
+
+def inner_right(g, a, b):
+    """Cotangent of ``b`` in ``np.inner(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return inner_left(np.swapaxes(g, -1, -2) if np.ndim(g) > 1 else g, b, a)
+
+
+def cast_cotangent(g, ans):
+    """Cotangent of ``np.asarray``, ``np.array`` and ``.astype``: none through a cast to integers."""
+    if np.asarray(ans).dtype.kind in "fc":
+        return g
+    return np.zeros(np.shape(ans))
+
+
+def choice_cotangents(g, ans, args):
+    """Cotangents of Python's ``max`` and ``min``: ``g`` goes to the value chosen (the first of ties).
+
+    ``args`` are the positional arguments: several values, or one sequence of them.
+    """
+    items = args[0] if len(args) == 1 else args
+    chosen = next((i for i, item in enumerate(items) if np.all(item == ans)), 0)
+    pieces = [g if i == chosen else zeros_like(item) for i, item in enumerate(items)]
+    if len(args) > 1:
+        return tuple(pieces)
+    if isinstance(items, (list, tuple)):
+        return (type(items)(pieces),)
+    return (index_add(g, items, chosen),)

@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 
-from ..runtime import reduced_cotangent
+from ..runtime import choice_cotangents, reduced_cotangent, unbroadcast
 from .registry import defvjp, nondifferentiable
 
 
@@ -20,18 +20,19 @@ def to_float(g, ans, x=0.0):
 
 @defvjp(builtins.sum)
 def sum_of_sequence(g, ans, iterable, start=0):
-    return [g for _ in iterable] if isinstance(iterable, list) else reduced_cotangent(
-        g, iterable, 0, False), g
+    return [unbroadcast(g, item) for item in iterable] if isinstance(iterable, (list, tuple)) else (
+        reduced_cotangent(g, iterable, 0, False)), unbroadcast(g, start)
 
 
+# max(a, b, ...) and max(sequence): the cotangent goes to the value chosen
 @defvjp(builtins.max)
-def maximum(g, ans, x, y):
-    return g * (x >= y), g * (y > x)
+def maximum(g, ans, *args, key=None, default=None):
+    return choice_cotangents(g, ans, args)
 
 
 @defvjp(builtins.min)
-def minimum(g, ans, x, y):
-    return g * (x <= y), g * (y < x)
+def minimum(g, ans, *args, key=None, default=None):
+    return choice_cotangents(g, ans, args)
 
 
 nondifferentiable(builtins.len, builtins.int, builtins.round, builtins.range, builtins.bool,

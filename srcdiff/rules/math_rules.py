@@ -108,6 +108,12 @@ def fabs(g, ans, x):
     return (g * math.copysign(1.0, x),)
 
 
+@defvjp(math.copysign)
+def copysign(g, ans, x, y):
+    # |x| with the sign of y: the sign of y carries no gradient
+    return g * math.copysign(1.0, x) * math.copysign(1.0, ans), None
+
+
 @defvjp(math.hypot)
 def hypot(g, ans, x, y):
     return g * x / ans, g * y / ans
@@ -119,4 +125,4 @@ def erf(g, ans, x):
 
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-                  math.copysign, math.factorial, math.comb, math.gcd)
+                  math.factorial, math.comb, math.gcd)

@@ -7,6 +7,9 @@ Where a rule's body is one expression it is pasted into generated code; the long
 import numpy as np
 
 from ..runtime import (
+    cast_cotangent,
+    clip_bound_cotangent,
+    clip_cotangent,
     concatenate_cotangent,
     cumsum_cotangent,
     det_cotangent,
@@ -15,6 +18,8 @@ from ..runtime import (
     einsum_cotangent,
     extremum_cotangent,
     hstack_cotangent,
+    inner_left,
+    inner_right,
     matmul_left,
     matmul_right,
     norm_cotangent,
@@ -241,17 +246,27 @@ def where(g, ans, condition, x, y):
 
 
 @defvjp(np.clip)
-def clip(g, ans, a, a_min=None, a_max=None):
-    return (g * np.asarray((a >= a_min) & (a <= a_max), dtype=float),)
+def clip(g, ans, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    # numpy 2.1 also takes the bounds as min= and max=
+    return (
+        clip_cotangent(g, a, a_min, a_max, min, max),
+        clip_bound_cotangent(g, a, a_min, True),
+        clip_bound_cotangent(g, a, a_max, False),
+    )
 
 
 @defvjp(np.asarray)
 def asarray(g, ans, a, dtype=None):
-    return (g,)
+    return (cast_cotangent(g, ans),)
 
 
 @defvjp(np.array)
 def array(g, ans, a, dtype=None):
+    return (cast_cotangent(g, ans),)
+
+
+@defvjp(np.copy)
+def copy(g, ans, a, order="K"):
     return (g,)
 
 
@@ -281,6 +296,10 @@ def max(g, ans, a, axis=None, out=None, keepdims=False):
 @defvjp(np.min)
 def min(g, ans, a, axis=None, out=None, keepdims=False):
     return (extremum_cotangent(g, ans, a, axis, keepdims),)
+
+
+defvjp(np.amax, max)  # the older names: distinct functions in numpy 2
+defvjp(np.amin, min)
 
 
 @defvjp(np.var)
@@ -318,8 +337,7 @@ def dot(g, ans, a, b):
 
 @defvjp(np.inner)
 def inner(g, ans, a, b):
-    return dot_left(g, a, np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else b), dot_left(
-        np.swapaxes(g, -1, -2) if np.ndim(g) > 1 else g, b, np.swapaxes(a, -1, -2) if np.ndim(a) > 1 else a)
+    return inner_left(g, a, b), inner_right(g, a, b)
 
 
 @defvjp(np.outer)

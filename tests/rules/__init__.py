@@ -1,0 +1,1 @@
+"""Per-rule gradient tests: one module per file of ``srcdiff/rules/``."""
