@@ -10,8 +10,8 @@ import builtins
 from dataclasses import dataclass, field
 
 from . import codegen, fence
-from .context import Context
-from .errors import UnsupportedSyntaxError, WrtError
+from .context import Context, Module
+from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
 from .passes.activity import analyse
 from .passes.normalize import normalize
@@ -33,6 +33,7 @@ class Derivative:
     free_vars: tuple  # the user function's closure variable names
     stages: dict = field(default_factory=dict)  # stage name -> source text
     filename: str = ""
+    guards: list = field(default_factory=list)  # (namespace, name, object) the code was generated for
 
 
 def parameter_names(node: ast.FunctionDef) -> list:
@@ -74,33 +75,98 @@ def entry_name(function_name: str, wrt: tuple, with_value: bool) -> str:
 
 
 def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
-    """Generate the gradient code of ``function`` with respect to ``wrt``."""
+    """Generate the gradient code of ``function`` with respect to ``wrt``.
+
+    The result is one module: the gradient function, then a vjp function for each of the user's functions it
+    calls (and they call), each returning its result and a pullback.
+    """
     parsed = parse_function(function)
     fence.check(parsed)
-    stages = {"parsed": parsed.source + "\n"}
     wrt_names = resolve_wrt(parameter_names(parsed.node), wrt, parsed.name)
-    context = Context(parsed)
-    normal = normalize(context)
-    stages["normalized"] = codegen.to_source(normal)
-    returned = _returned_name(normal, context)
-    activity = analyse(normal, list(wrt_names), returned, context)
-    reverse = ReverseMode(context, normal, list(wrt_names), activity)
+    module = Module(parsed.globals)
+    context = Context(parsed, module)
     name = entry_name(parsed.name, wrt_names, with_value)
-    adjoint = reverse.build(name, returned, with_value)
-    stages["adjoint"] = codegen.to_source(adjoint)
-    final = optimize(adjoint, keep={returned, reverse.tape})
-    text = codegen.to_source(final)
-    stages["optimized"] = text
+    stages = {stage: [] for stage in STAGES}
+    entry = _transform(context, stages, lambda reverse, returned: reverse.build(name, returned, with_value),
+                       list(wrt_names))
+    functions = [entry]
+    contexts = [context]
+    while module.pending:
+        callee = module.pending.pop(0)
+        callee_context = _callee_context(callee, module)
+        vjp_name = module.derivatives[callee]
+        functions.append(_transform(callee_context, stages,
+                                    lambda reverse, returned: reverse.build_vjp(vjp_name, returned), None))
+        contexts.append(callee_context)
+    text = "\n\n".join(codegen.to_source(f) for f in functions)
+    free_globals = {}
+    for function_node, function_context in zip(functions, contexts):
+        free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
     return Derivative(
         source=text,
         entry=name,
-        free_globals=_free_globals(final, parsed, context),
-        runtime_names=_runtime_names(final, context),
-        injected=dict(context.injected),
+        free_globals=free_globals,
+        runtime_names=set().union(*(_runtime_names(f, context) for f in functions)),
+        injected=dict(module.injected),
         free_vars=tuple(parsed.function.__code__.co_freevars),
-        stages=stages,
+        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
         filename=_pseudo_filename(parsed, name),
+        guards=list(module.guards),
     )
+
+
+def _transform(context: Context, stages: dict, build, wrt) -> ast.FunctionDef:
+    """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass."""
+    parsed = context.parsed
+    stages["parsed"].append(parsed.source + "\n")
+    normal = normalize(context)
+    stages["normalized"].append(codegen.to_source(normal))
+    returned = _returned_name(normal, context)
+    wrt = wrt if wrt is not None else parameter_names(parsed.node)
+    activity = analyse(normal, wrt, returned, context)
+    reverse = ReverseMode(context, normal, wrt, activity)
+    adjoint = build(reverse, returned)
+    stages["adjoint"].append(codegen.to_source(adjoint))
+    final = optimize(adjoint, keep={returned, reverse.tape})
+    stages["optimized"].append(codegen.to_source(final))
+    return final
+
+
+def _callee_context(callee, module: Module) -> Context:
+    """A context for a function the differentiated code calls, with its free names made reachable."""
+    try:
+        parsed = parse_function(callee)
+        fence.check(parsed)
+    except SrcdiffError as error:
+        error.args = (str(error) + f"\n(while differentiating a call to {callee.__qualname__})",)
+        raise
+    context = Context(parsed, module)
+    _localize_free_names(context)
+    return context
+
+
+def _localize_free_names(context: Context) -> None:
+    """Names a callee reads from its own closure or module become injected names of the generated module."""
+    parsed = context.parsed
+    local = set(parameter_names(parsed.node)) | {
+        n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    renames = {}
+    for node in ast.walk(parsed.node):
+        if not isinstance(node, ast.Name) or node.id in local or node.id in renames:
+            continue
+        if node.id in parsed.closure:
+            value = parsed.closure[node.id]
+        elif node.id in parsed.globals and parsed.globals is not context.module.globals:
+            value = parsed.globals[node.id]
+        else:
+            continue
+        renames[node.id] = context.inject(value, node.id)
+    if renames:
+        for node in ast.walk(parsed.node):
+            if isinstance(node, ast.Name) and node.id in renames:
+                node.id = renames[node.id]
+        parsed.closure = {renames.get(k, k): v for k, v in parsed.closure.items()}
 
 
 def _returned_name(normal: ast.FunctionDef, context: Context) -> str:

@@ -13,24 +13,61 @@ from .naming import Namer, names_in
 from .parsing import MISSING, ParsedFunction
 
 
-class Context:
-    """The state of one compilation, handed from pass to pass."""
+class Module:
+    """What the functions generated in one compilation share.
 
-    def __init__(self, parsed: ParsedFunction):
-        self.parsed = parsed
-        self.namer = Namer(names_in(parsed.node))
+    The gradient function and the derivatives of the functions it calls are compiled into one module: they
+    share the injected names (numpy, the runtime, rules) and call each other by name.
+    """
+
+    def __init__(self, globals_: dict | None = None):
+        self.globals = globals_  # the namespace the generated module runs in: the gradient's user module
         self.injected: dict = {}  # name in generated code -> the object it stands for
+        self.derivatives: dict = {}  # user function -> name of its generated vjp function
+        self.pending: list = []  # user functions whose vjp functions are still to be generated
+        self.guards: list = []  # (namespace, name, object): the bindings the generated code assumes
+
+    def request(self, function, context: "Context") -> str:
+        """The name of the vjp function of ``function``, scheduling it to be generated if it is new."""
+        if function not in self.derivatives:
+            name = getattr(function, "__name__", "function").strip("<>")
+            taken = set(self.injected) | set(self.derivatives.values()) | context.namer.taken
+            candidate, index = f"vjp_{name}", 0
+            while candidate in taken:
+                index += 1
+                candidate = f"vjp_{name}_{index}"
+            self.derivatives[function] = candidate
+            self.pending.append(function)
+        context.namer.reserve(self.derivatives[function])
+        return self.derivatives[function]
+
+
+class Context:
+    """The state of compiling one function, handed from pass to pass."""
+
+    def __init__(self, parsed: ParsedFunction, module: Module | None = None):
+        self.parsed = parsed
+        self.module = module if module is not None else Module(parsed.globals)
+        self.namer = Namer(names_in(parsed.node) | set(self.module.derivatives.values()))
+        self.injected = self.module.injected
         self.numpy = self.inject(np, "np")
         self.runtime = self.inject(runtime, "_rt")
 
     def inject(self, value, preferred: str) -> str:
         """A name under which generated code reaches ``value`` (shared with the user's when it is the same)."""
         for name, existing in self.injected.items():
-            if existing is value:
+            if existing is value and (name not in self.namer.taken or self.parsed.resolve(
+                    ast.Name(id=name)) is value):
+                self.namer.reserve(name)
                 return name
         user_value = self.parsed.resolve(ast.Name(id=preferred))
-        if preferred in self.namer.taken and user_value is not value:
-            preferred = self.namer.unique("_" + preferred.lstrip("_"))
+        if (preferred in self.namer.taken and user_value is not value) or (
+                preferred in self.injected and self.injected[preferred] is not value):
+            stem, index = "_" + preferred.lstrip("_"), 0
+            preferred = stem
+            while preferred in self.namer.taken or preferred in self.injected:
+                index += 1
+                preferred = f"{stem}{index}"
         self.namer.reserve(preferred)
         self.injected[preferred] = value
         return preferred

@@ -6,6 +6,7 @@ Only active variables get adjoints; everything else is a constant to the backwar
 from __future__ import annotations
 
 import ast
+import types
 from dataclasses import dataclass, field
 
 from ..context import Context
@@ -21,7 +22,7 @@ _METADATA_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 class Operation:
     """What one normal-form assignment computes, as the reverse pass needs to know it."""
 
-    kind: str  # "copy", "rule", "index", "pack", "constant", "unknown"
+    kind: str  # "copy", "rule", "index", "pack", "call" (a user function), "constant", "unknown"
     args: list = field(default_factory=list)  # positional operand atoms, in the rule's order
     keywords: dict = field(default_factory=dict)  # keyword -> atom
     rule: Rule | None = None
@@ -34,7 +35,10 @@ class Operation:
             return []
         names = []
         template = self.rule.template if self.rule is not None else None
-        for position, arg in enumerate(self.args):
+        operands = list(self.args)
+        if self.kind == "call":
+            operands += list(self.keywords.values())
+        for position, arg in enumerate(operands):
             if template is not None and position < len(template) and template[position] is None:
                 continue  # no gradient flows through this argument (a condition, a subscript string)
             names.extend(n.id for n in ast.walk(arg) if isinstance(n, ast.Name))
@@ -67,12 +71,19 @@ def describe(value: ast.expr, context: Context) -> Operation:
                              why=f"the function {ast.unparse(value.func)}, which srcdiff cannot look up "
                              "before the function runs")
         rule = lookup(callee)
+        if rule is None and is_user_function(callee):
+            return Operation("call", list(value.args), keywords, callee=callee)
         if rule is None:
             name = getattr(callee, "__qualname__", None) or ast.unparse(value.func)
             return Operation("unknown", list(value.args), keywords, callee=callee,
                              why=f"{name}, which has no adjoint rule")
         return _with_rule(rule, list(value.args), keywords, callee)
     return Operation("unknown", [], why=f"a {type(value).__name__} expression")
+
+
+def is_user_function(value) -> bool:
+    """A plain Python function srcdiff transforms itself (not one of numpy's own Python functions)."""
+    return isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith("numpy")
 
 
 def _with_rule(rule, args, keywords, callee) -> Operation:
@@ -151,10 +162,7 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
 def _no_rule_error(statement, operation: Operation, context: Context):
     callee = operation.callee
     name = getattr(callee, "__name__", None) or "the_function"
-    if callable(callee) and hasattr(callee, "__code__"):
-        hint = (f"srcdiff does not differentiate through calls to your own functions yet; register an "
-                f"adjoint with @srcdiff.defvjp({name}), or inline {name} here")
-    elif callable(callee):
+    if callable(callee):
         hint = (f"register an adjoint rule:\n    @srcdiff.defvjp({name})\n    def {name}_vjp(g, ans, *args):\n"
                 f"        return (<cotangent of each argument>,)\n"
                 f"or declare it constant with srcdiff.nondifferentiable({name})")

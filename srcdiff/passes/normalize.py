@@ -236,25 +236,26 @@ class Normalizer:
                                    keywords=[])
             if index_name is None:
                 raise self.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
-        elif callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2 \
-                and not iterator.keywords and len(iterator.args) == 1:
-            sequence = self._sequence(iterator.args[0], out)
+        elif callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            arguments = list(iterator.args) + [k.value for k in iterator.keywords if k.arg == "start"]
+            if not 1 <= len(arguments) <= 2 or len(iterator.args) + len(iterator.keywords) != len(arguments):
+                raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot read this call of enumerate",
+                                        iterator, hint="write enumerate(sequence) or enumerate(sequence, start)")
             index_target, item_target = target.elts
-            index_name = index_target.id if isinstance(index_target, ast.Name) else self.namer.fresh("_i")
-            range_value = self._range_of_lengths([sequence])
-            self._bind_item(item_target, sequence, index_name, prologue)
-        elif callee is builtins.zip and isinstance(target, ast.Tuple) and \
-                len(target.elts) == len(iterator.args) and not iterator.keywords:
-            sequences = [self._sequence(a, out) for a in iterator.args]
-            index_name = self.namer.fresh("_i")
+            if len(arguments) == 1 and isinstance(index_target, ast.Name):
+                index_name = index_target.id
+            else:
+                index_name = self.namer.fresh("_i")
+                first = self.atom(arguments[1], out) if len(arguments) == 2 else ast.Constant(0)
+                counted = ast.BinOp(left=_load(index_name), op=ast.Add(), right=first)
+                prologue.append(ast.copy_location(ast.Assign(targets=[index_target], value=counted),
+                                                  self._origin))
+            sequences = self._bind_iterable(arguments[0], item_target, index_name, out, prologue)
             range_value = self._range_of_lengths(sequences)
-            for element, sequence in zip(target.elts, sequences):
-                self._bind_item(element, sequence, index_name, prologue)
         else:
-            sequence = self._sequence(iterator, out)
             index_name = self.namer.fresh("_i")
-            range_value = self._range_of_lengths([sequence])
-            self._bind_item(target, sequence, index_name, prologue)
+            sequences = self._bind_iterable(iterator, target, index_name, out, prologue)
+            range_value = self._range_of_lengths(sequences)
         range_name = self.namer.fresh("_r")
         self._emit(range_name, range_value, out)
         saved_origin = self._origin
@@ -288,6 +289,29 @@ class Normalizer:
             suffix.append(ast.copy_location(ast.If(test=_load(flags[ast.Break]), body=[ast.Break()], orelse=[]),
                                             jumps[0]))
         return prefix + lowered + suffix
+
+    def _bind_iterable(self, node, target, index_name: str, out: list, prologue: list) -> list:
+        """Bind ``target`` to item ``index_name`` of the iterable ``node`` (a sequence or a zip of them).
+
+        Returns the names of the sequences, whose shortest length is the trip count.
+        """
+        callee = self.context.resolve(node.func) if isinstance(node, ast.Call) else None
+        if callee is builtins.zip:
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(node.args)) or node.keywords:
+                raise self.parsed.error(UnsupportedSyntaxError,
+                                        "unpack zip(...) into as many names as it has sequences", node)
+            sequences = []
+            for element, argument in zip(target.elts, node.args):
+                sequences += self._bind_iterable(argument, element, index_name, out, prologue)
+            return sequences
+        if callee in (builtins.enumerate, builtins.reversed, builtins.map, builtins.filter, builtins.iter):
+            raise self.parsed.error(
+                UnsupportedSyntaxError, f"srcdiff cannot differentiate a loop over {callee.__name__}(...) here",
+                node, hint="loop over range(len(...)) and index the sequences",
+            )
+        sequence = self._sequence(node, out)
+        self._bind_item(target, sequence, index_name, prologue)
+        return [sequence]
 
     def _sequence(self, node, out) -> str:
         atom = self.atom(node, out)

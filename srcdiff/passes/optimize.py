@@ -130,13 +130,19 @@ def remove_dead_assignments(body: list, live_out: set) -> list:
             statement.targets[0], ast.Name
         ):
             name = statement.targets[0].id
-            if name not in reads_after:
+            if name not in reads_after and not _moves_tape(statement.value):
                 continue
             reads_after.discard(name)
         reads_after |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)
                         and isinstance(n.ctx, ast.Load)}
         kept.append(statement)
     return list(reversed(kept))
+
+
+def _moves_tape(value) -> bool:
+    """Whether evaluating ``value`` pops or pushes a tape: such a statement stays even if its value is unused."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("pop", "append")
+               for n in ast.walk(value))
 
 
 def propagate_copies(function: ast.FunctionDef) -> None:

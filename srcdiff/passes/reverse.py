@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from .. import runtime
 from ..context import Context
+from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..parsing import MISSING
 from .activity import Activity, Operation, assignments
 from .normalize import is_loop_exit
@@ -87,6 +88,50 @@ def _index_value(index: ast.expr) -> ast.expr:
     return copy.deepcopy(index)
 
 
+def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
+    """A call's arguments matched to ``function``'s parameters, defaults filled in.
+
+    Returns (parameter name, value expression, passed by keyword) in the order of the parameters.
+    """
+    import inspect
+
+    signature = inspect.signature(function)
+    try:
+        bound = signature.bind(*args, **keywords)
+    except TypeError as exc:
+        raise context.parsed.error(UnsupportedSyntaxError,
+                                   f"the call to {function.__name__} does not match its signature: {exc}")
+    bound.apply_defaults()
+    arguments = []
+    for name, parameter in signature.parameters.items():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise context.parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate through {function.__name__}, which takes *args or **kwargs",
+                hint="name every parameter of the function",
+            )
+        value = bound.arguments[name]
+        if not isinstance(value, ast.AST):
+            value = _literal(value) or _load(context.inject(value, f"_{name}_default"))
+        arguments.append((name, value, parameter.kind == parameter.KEYWORD_ONLY))
+    return arguments
+
+
+def _literal(value):
+    """An expression for a plain constant, or None."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return ast.Constant(value)
+    if isinstance(value, tuple) and all(isinstance(v, (bool, int, float, str)) for v in value):
+        return ast.Tuple(elts=[ast.Constant(v) for v in value], ctx=ast.Load())
+    return None
+
+
+def _is_runtime_call(expression, name: str) -> bool:
+    """``_rt.name(...)``: a sum of such index cotangents may be of tuples or lists, added elementwise."""
+    return isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute) and \
+        expression.func.attr == name
+
+
 def _may_break(loop: ast.For) -> bool:
     return bool(loop.body) and isinstance(loop.body[-1], ast.If) and is_loop_exit(loop.body[-1])
 
@@ -105,7 +150,9 @@ class ReverseMode:
         self.uses_tape = False
         self.sequences = self._sequence_names()
         self.shapes = shape_classes(function, context)
-        self._plans: dict = {}  # id(assignment) -> (list of Contribution, reads ans)
+        self._plans: dict = {}  # id(assignment) -> list of Contribution
+        self._preludes: dict = {}  # id(assignment) -> statements its contributions read (one rule call)
+        self._calls: dict = {}  # id(assignment) -> (call of the vjp function, name of the pullback)
         self.needed = self._plan_all()
         self.saved = self._saved_names()
         self._first = self._first_definitions()
@@ -155,19 +202,52 @@ class ReverseMode:
                                _index_value(index))
             contributions = [Contribution(base.id, expression)]
         elif operation.kind == "rule":
-            contributions = self._rule_contributions(target, operation, g)
+            contributions = self._rule_contributions(statement, target, operation, g)
+        elif operation.kind == "call":
+            contributions = self._call_contributions(statement, operation, g)
         reads = set()
-        for contribution in contributions:
-            for node in ast.walk(contribution.expression):
+        expressions = [c.expression for c in contributions]
+        expressions += [p.value for p in self._preludes.get(id(statement), [])]
+        for expression in expressions:
+            for node in ast.walk(expression):
                 if isinstance(node, ast.Name) and node.id != g.id and node.id not in self.context.injected:
                     reads.add(target if node.id == _RESULT else node.id)
         return contributions, reads
 
+    def _call_contributions(self, statement: ast.Assign, operation: Operation, g: ast.Name) -> list:
+        """A call to the user's function: its vjp function returns the result and a pullback."""
+        callee = operation.callee
+        arguments = bind_arguments(callee, operation.args, operation.keywords, self.context)
+        vjp = self.context.module.request(callee, self.context)
+        pullback = self.namer.fresh("_pullback")
+        cotangents = self.namer.fresh("_cot")
+        call = ast.Call(func=_load(vjp), args=[value for _, value, keyword in arguments if not keyword],
+                        keywords=[ast.keyword(arg=name, value=value)
+                                  for name, value, keyword in arguments if keyword])
+        self._calls[id(statement)] = (call, pullback)
+        self._preludes[id(statement)] = [_assign(cotangents, _call(_load(pullback), g))]
+        return [
+            Contribution(value.id, ast.Subscript(value=_load(cotangents), slice=ast.Constant(index),
+                                                 ctx=ast.Load()))
+            for index, (_, value, _) in enumerate(arguments)
+            if isinstance(value, ast.Name) and value.id in self.active
+        ]
+
     def _runtime(self, name):
         return getattr(runtime, name)
 
-    def _rule_contributions(self, target: str, operation: Operation, g: ast.Name) -> list:
+    def _rule_contributions(self, statement, target: str, operation: Operation, g: ast.Name) -> list:
         rule = operation.rule
+        unknown = [k for k in operation.keywords if k not in rule.params]
+        if unknown and not rule.any_keyword:
+            raise self.context.parsed.error(
+                NoRuleError,
+                f"srcdiff's adjoint rule for {rule.name} does not handle the keyword argument "
+                f"{unknown[0]}=, so its gradient would be wrong",
+                statement,
+                hint=f"compute the value without {unknown[0]}= (for instance with np.where), or register a "
+                f"rule that takes it with srcdiff.defvjp",
+            )
         names = getattr(rule, "template_names", ["g", "ans"])
         bindings = {names[0]: g, names[1]: _load(_RESULT)}
         positional = list(operation.args)
@@ -201,9 +281,13 @@ class ReverseMode:
         rule_reference = self.context.reference(rule.vjp)
         call = ast.Call(func=rule_reference, args=[g, _load(_RESULT)] + positional,
                         keywords=[ast.keyword(arg=k, value=v) for k, v in operation.keywords.items()])
-        call = _call(self.context.reference(self._runtime("as_tuple")), call)
+        cotangents = self.namer.fresh("_cot")
+        self._preludes[id(statement)] = [
+            _assign(cotangents, _call(self.context.reference(self._runtime("as_tuple")), call))
+        ]
         return [
-            Contribution(positional[p].id, ast.Subscript(value=call, slice=ast.Constant(p), ctx=ast.Load()))
+            Contribution(positional[p].id,
+                         ast.Subscript(value=_load(cotangents), slice=ast.Constant(p), ctx=ast.Load()))
             for p in active_positions
         ]
 
@@ -248,23 +332,25 @@ class ReverseMode:
         params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
                   + self.function.args.posonlyargs}
         counts: dict = {}
-        in_blocks = set()
+        in_loops = set()
 
-        def visit(body, nested):
+        def visit(body, in_loop):
             for statement in body:
                 if isinstance(statement, ast.Assign):
                     name = statement.targets[0].id
                     counts[name] = counts.get(name, 0) + 1
-                    if nested:
-                        in_blocks.add(name)
-                elif isinstance(statement, (ast.If, ast.For, ast.While)):
+                    if in_loop:
+                        in_loops.add(name)
+                elif isinstance(statement, ast.If):
+                    visit(statement.body, in_loop)
+                    visit(statement.orelse, in_loop)
+                elif isinstance(statement, (ast.For, ast.While)):
                     visit(statement.body, True)
-                    visit(statement.orelse, True)
 
         visit(self.function.body, False)
         return {
             name for name, count in counts.items()
-            if name in self.needed and (count > 1 or name in params or name in in_blocks)
+            if name in self.needed and (count > 1 or name in params or name in in_loops)
         }
 
     def _first_definitions(self) -> set:
@@ -302,15 +388,23 @@ class ReverseMode:
             if isinstance(statement, ast.Assign):
                 if self._saves(statement):
                     out.append(self._push(_load(statement.targets[0].id)))
-                out.append(statement)
+                call = self._calls.get(id(statement))
+                if call is None:
+                    out.append(statement)
+                    continue
+                vjp_call, pullback = call
+                targets = ast.Tuple(elts=[_store(statement.targets[0].id), _store(pullback)], ctx=ast.Store())
+                out.append(ast.copy_location(ast.Assign(targets=[targets], value=vjp_call), statement))
+                if depth > 0:
+                    out.append(self._push(_load(pullback)))
             elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
                 out.append(statement)  # nothing of it is undone or differentiated: no need to record it
             elif isinstance(statement, ast.If):
                 test = self.namer.fresh("_c")
                 self._conditions[id(statement)] = test
                 out.append(ast.copy_location(_assign(test, statement.test), statement))
-                branch = ast.If(test=_load(test), body=self.forward(statement.body, depth + 1) or [ast.Pass()],
-                                orelse=self.forward(statement.orelse, depth + 1))
+                branch = ast.If(test=_load(test), body=self.forward(statement.body, depth) or [ast.Pass()],
+                                orelse=self.forward(statement.orelse, depth))
                 out.append(ast.copy_location(branch, statement))
                 if depth > 0:
                     out.append(self._push(_load(test)))
@@ -372,7 +466,7 @@ class ReverseMode:
         current_line = None
         for statement in reversed(body):
             if isinstance(statement, ast.Assign):
-                code = self._adjoint_of_assignment(statement, live)
+                code = self._adjoint_of_assignment(statement, depth, live)
             elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
                 code = []
             elif isinstance(statement, ast.If):
@@ -405,10 +499,12 @@ class ReverseMode:
     def _restore(self, name: str) -> ast.Assign:
         return _assign(name, self._pop())
 
-    def _adjoint_of_assignment(self, statement: ast.Assign, live: set) -> list:
+    def _adjoint_of_assignment(self, statement: ast.Assign, depth: int, live: set) -> list:
         target = statement.targets[0].id
         adjoint = self.namer.adjoint(target)
         restore = [self._restore(target)] if self._saves(statement) else []
+        if id(statement) in self._calls and depth > 0:
+            restore.insert(0, self._restore(self._calls[id(statement)][1]))
         contributions = self._plans.get(id(statement))
         if contributions is None or adjoint not in live:
             return restore
@@ -417,6 +513,8 @@ class ReverseMode:
             grouped.setdefault(contribution.target, []).append(contribution.expression)
         own = grouped.pop(target, None)
         out = []
+        if id(statement) in self._calls and depth > 0:
+            out.append(restore.pop(0))  # the pullback of this iteration
         result = target
         if own is not None and restore:
             # x = f(x): the rule reads the old x, restored now, and maybe the result, kept aside first
@@ -425,6 +523,8 @@ class ReverseMode:
                 out.append(_assign(result, _load(target)))
             out += restore
             restore = []
+        for prelude in self._preludes.get(id(statement), []):
+            out.append(_assign(prelude.targets[0].id, self._rename(prelude.value, _RESULT, result)))
         own = [self._rename(e, _RESULT, result) for e in own] if own is not None else None
         for name, expressions in grouped.items():
             expressions = [self._rename(e, _RESULT, result) for e in expressions]
@@ -455,7 +555,7 @@ class ReverseMode:
         adjoint = self.namer.adjoint(name)
         value = self._sum(expressions)
         if adjoint in live:
-            if name in self.sequences:
+            if name in self.sequences or any(_is_runtime_call(e, "index_add") for e in expressions):
                 value = _call(self.context.reference(self._runtime("add")), _load(adjoint), value)
             else:
                 value = ast.BinOp(left=_load(adjoint), op=ast.Add(), right=value)
@@ -469,8 +569,8 @@ class ReverseMode:
     def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:
         test = self._conditions[id(statement)]
         then_live, else_live = set(live), set(live)
-        then_code = self.backward(statement.body, depth + 1, then_live)
-        else_code = self.backward(statement.orelse, depth + 1, else_live)
+        then_code = self.backward(statement.body, depth, then_live)
+        else_code = self.backward(statement.orelse, depth, else_live)
         both = then_live | else_live
         then_code += [self._zero(a) for a in sorted(both - then_live)]
         else_code += [self._zero(a) for a in sorted(both - else_live)]
@@ -560,3 +660,57 @@ class ReverseMode:
         result = ast.FunctionDef(name=name, args=copy.deepcopy(self.function.args), body=body,
                                  decorator_list=[], returns=None, type_params=[])
         return ast.fix_missing_locations(result)
+
+    def build_vjp(self, name: str, returned: str) -> ast.FunctionDef:
+        """``name(*args) -> (result, pullback)``: the forward sweep, and the backward sweep as a closure.
+
+        The pullback takes the cotangent of the result and returns one cotangent per parameter. It restores
+        the forward sweep's values as it goes, so each pullback is called once.
+        """
+        forward = self.forward(self.function.body, 0)
+        adjoint = self.namer.adjoint(returned)
+        live = {adjoint} if returned in self.active else set()
+        backward = self.backward(self.function.body, 0, live)
+        results = []
+        for param in _parameters(self.function):
+            param_adjoint = self.namer.adjoint(param)
+            if param_adjoint not in live:
+                backward.append(self._zero(param_adjoint))
+            results.append(_load(param_adjoint))
+        backward.append(ast.Return(value=ast.Tuple(elts=results, ctx=ast.Load())))
+        prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
+        if self.uses_tape:
+            prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
+        outer = set(_parameters(self.function)) | _stored_names(prologue + forward)
+        shared = sorted(_stored_names(backward) & outer)
+        pullback_body = ([ast.Nonlocal(names=shared)] if shared else []) + backward
+        pullback_name = self.namer.unique("pullback")
+        pullback = ast.FunctionDef(
+            name=pullback_name,
+            args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=adjoint)], vararg=None, kwonlyargs=[],
+                               kw_defaults=[], kwarg=None, defaults=[]),
+            body=pullback_body, decorator_list=[], returns=None, type_params=[],
+        )
+        result = ast.Tuple(elts=[_load(returned), _load(pullback_name)], ctx=ast.Load())
+        arguments = copy.deepcopy(self.function.args)
+        arguments.defaults, arguments.kw_defaults = [], [None] * len(arguments.kwonlyargs)
+        body = prologue + forward + [pullback, ast.Return(value=result)]
+        function = ast.FunctionDef(name=name, args=arguments, body=body, decorator_list=[], returns=None,
+                                   type_params=[])
+        return ast.fix_missing_locations(function)
+
+
+def _parameters(function: ast.FunctionDef) -> list:
+    args = function.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _stored_names(statements: list) -> set:
+    names = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
+    return names

@@ -27,6 +27,7 @@ class Rule:
     defaults: dict = field(default_factory=dict)  # parameter name -> default value
     template: list | None = None  # one AST expression (or None) per primal argument, when inlinable
     template_globals: dict = field(default_factory=dict)
+    any_keyword: bool = False  # the rule takes **kwargs: keywords it does not name are fine
 
     @property
     def differentiable(self) -> bool:
@@ -94,9 +95,10 @@ def defvjp(primal, rule=None):
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     )
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
+    any_keyword = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
     template = None if has_varargs else _inline_template(rule, names)
     entry = Rule(primal, rule, _primal_name(primal), params, defaults, template,
-                 getattr(rule, "__globals__", {}))
+                 getattr(rule, "__globals__", {}), any_keyword)
     if template is not None:
         entry.template_names = names[:2]
     _RULES[_key(primal)] = entry
