@@ -29,6 +29,7 @@ class GradientFunction:
         self._single = not isinstance(wrt, (tuple, list))
         self._compiled = None
         self._derivative = None
+        self._guards = ()
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(self, attribute, getattr(function, attribute, None))
 
@@ -44,6 +45,7 @@ class GradientFunction:
             cache.put(cache_key, entry)
         derivative, inner = entry
         self._derivative = derivative
+        self._guards = derivative.guards
         self._compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry)
         return self._compiled
 
@@ -65,6 +67,8 @@ class GradientFunction:
 
     def __call__(self, *args, **kwargs):
         compiled = self._compiled or self._compile()
+        if self._guards and not cache.guards_hold(self._guards):
+            compiled = self._compile()  # a function it calls was redefined since
         inputs = []
         for position, name in zip(self._positions, self.wrt):
             value = args[position] if position < len(args) else kwargs.get(name, _DEFAULT)

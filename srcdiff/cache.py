@@ -26,9 +26,29 @@ def key(function, wrt: tuple, options: tuple) -> tuple:
             else code.co_name, source, wrt, options, rules_version())
 
 
+def guards_hold(guards) -> bool:
+    """Whether every name the generated code assumed (a helper function it differentiated) still has its value."""
+    for namespace, name, value in guards:
+        if namespace is None:
+            continue
+        if name is None:  # a closure cell
+            try:
+                current = namespace.cell_contents
+            except ValueError:
+                return False
+        else:
+            current = namespace.get(name)
+        if current is not value:
+            return False
+    return True
+
+
 def get(cache_key):
+    """The entry stored under ``cache_key`` if the helpers it was generated for are still in place."""
     with _LOCK:
         entry = _ENTRIES.get(cache_key)
+        if entry is not None and not guards_hold(entry[0].guards):
+            entry = None
         stats["hits" if entry is not None else "misses"] += 1
         return entry
 

@@ -72,6 +72,20 @@ class Context:
         self.injected[preferred] = value
         return preferred
 
+    def binding(self, node: ast.AST, value) -> tuple:
+        """Where the name ``node`` gets ``value`` when the function runs: (namespace or cell, name, value).
+
+        Generated code that inlines what ``value`` does is valid only while that binding holds.
+        """
+        if isinstance(node, ast.Name):
+            function = self.parsed.function
+            if node.id in function.__code__.co_freevars:
+                index = function.__code__.co_freevars.index(node.id)
+                return (function.__closure__[index], None, value)
+            if node.id in self.parsed.globals:
+                return (self.parsed.globals, node.id, value)
+        return (None, None, value)
+
     def resolve(self, node: ast.AST):
         """The object a Name or dotted Attribute chain denotes, looking at injected names first."""
         if isinstance(node, ast.Name) and node.id in self.injected:

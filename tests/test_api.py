@@ -292,3 +292,36 @@ def test_nondifferentiable_declaration():
         return x * clipped(x)
 
     assert srcdiff.grad(f)(2.5) == 2.0
+
+
+def test_redefining_a_called_helper_recompiles(tmp_path, monkeypatch):
+    (tmp_path / "helpers_module.py").write_text(
+        "def helper(x):\n    return x * x\n\n\ndef f(x):\n    return helper(x) + 1.0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import helpers_module
+
+    gradient = srcdiff.grad(helpers_module.f)
+    assert gradient(3.0) == 6.0
+
+    def cubic_helper(x):
+        return x * x * x
+
+    monkeypatch.setattr(helpers_module, "helper", cubic_helper)
+    assert gradient(3.0) == 27.0
+    assert srcdiff.grad(helpers_module.f)(3.0) == 27.0
+
+
+def test_generated_module_holds_a_vjp_function_per_callee():
+    text = srcdiff.source(calls_helpers)
+    assert "def dcalls_helpers_dx(x):" in text
+    assert "def vjp_square(x):" in text and "def pullback(" in text
+    assert testing.check_grad(calls_helpers, 0.8).ok
+
+
+def square(x):
+    return x * x
+
+
+def calls_helpers(x):
+    return square(np.sin(x)) + square(x)

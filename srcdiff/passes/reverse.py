@@ -219,6 +219,7 @@ class ReverseMode:
         callee = operation.callee
         arguments = bind_arguments(callee, operation.args, operation.keywords, self.context)
         vjp = self.context.module.request(callee, self.context)
+        self.context.module.guards.append(self.context.binding(statement.value.func, callee))
         pullback = self.namer.fresh("_pullback")
         cotangents = self.namer.fresh("_cot")
         call = ast.Call(func=_load(vjp), args=[value for _, value, keyword in arguments if not keyword],
