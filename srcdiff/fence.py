@@ -101,11 +101,13 @@ def _check_target(parsed: ParsedFunction, target: ast.AST) -> None:
             hint="assign to a local variable and return it",
         )
     if isinstance(target, ast.Subscript):
+        if isinstance(target.value, ast.Name):
+            return
         raise parsed.error(
             UnsupportedSyntaxError,
-            f"srcdiff does not differentiate in-place updates of arrays yet (in {parsed.name})",
+            f"srcdiff differentiates in-place updates of a named array only, like y[i, j] = v (in {parsed.name})",
             target,
-            hint="build the new array with np.where, np.concatenate or arithmetic instead",
+            hint="index with one subscript (y[i, j] rather than y[i][j]), or name the inner array first",
         )
     raise parsed.error(UnsupportedSyntaxError, f"unsupported assignment target in {parsed.name}", target)
 

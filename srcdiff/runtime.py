@@ -351,3 +351,33 @@ def choice_cotangents(g, ans, args):
     if isinstance(items, (list, tuple)):
         return (type(items)(pieces),)
     return (index_add(g, items, chosen),)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In-place updates, as the normal form writes them (generated code writes ``y[i] = v`` and ``xs.append(v)``).
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def setitem(array, index, value):
+    """``array[index] = value``, returning the array."""
+    array[index] = value
+    return array
+
+
+def append(items, value):
+    """``items.append(value)``, returning the list."""
+    items.append(value)
+    return items
+
+
+def zero_at(g, index):
+    """A copy of the cotangent ``g`` with zeros at ``index`` (the values there were overwritten)."""
+    if isinstance(g, list):
+        out = list(g)
+        positions = range(len(g))[index] if isinstance(index, slice) else [index]
+        for position in positions:
+            out[position] = zeros_like(out[position])
+        return out
+    out = np.array(g, dtype=np.result_type(g, 1.0))
+    out[index] = 0.0
+    return out

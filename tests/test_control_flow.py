@@ -874,3 +874,136 @@ def test_indexed_accumulation_pushes_only_the_indexed_value():
     text = srcdiff.source(accumulates_indexed)
     pushed = set(re.findall(r"_tape\.append\((\w+)\)", text))
     assert len(pushed) <= 1, pushed
+
+
+# ---- calls to the user's functions, in-place updates and lists, and their combinations ---------------------
+
+
+def square_helper(x):
+    return x * x
+
+
+def power_helper(x, n):
+    if n == 0:
+        return 1.0
+    return x * power_helper(x, n - 1)
+
+
+def scaled_tanh_factory(scale):
+    def inner(x):
+        return scale * np.tanh(x)
+
+    return inner
+
+
+scaled_tanh = scaled_tanh_factory(3.0)
+cube_lambda = lambda x: x**3  # noqa: E731
+
+
+def pair_helper(x, y):
+    return x * y, x + y
+
+
+def calls_with_keywords(x, a=2.0, *, b=1.0):
+    return a * square_helper(x) + b * x
+
+
+def uses_helpers(x):
+    return np.sin(calls_with_keywords(x, 3.0, b=0.5)) + square_helper(x)
+
+
+def recursion_in_loop(x):
+    total = 0.0
+    for i in range(4):
+        total = total + power_helper(x, i)
+    return total
+
+
+def closure_and_lambda_in_rnn(x, W):
+    h = x
+    for t in range(3):
+        h = scaled_tanh(W @ h) + cube_lambda(h)
+    return np.sum(h)
+
+
+def tuple_returning_helper(x, y):
+    p, q = pair_helper(x, y)
+    return p * q
+
+
+def fill_in_loop(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[(i + 1) % 3]
+    return np.sum(y * y)
+
+
+def update_slices(x, w):
+    y = x.copy()
+    y[0] = y[0] * w
+    y[1:] += w * y[:-1]
+    z = np.sum(y**2)
+    y[2] = 5.0
+    return z + np.sum(y)
+
+
+def append_in_loop(x):
+    out = []
+    for i in range(4):
+        x = np.sin(x) * 1.1
+        out.append(x * i)
+    return sum(out) + out[2] * len(out)
+
+
+def in_place_in_while(x):
+    y = np.array([1.0, 2.0, 3.0]) * x
+    k = 0
+    while np.sum(y) > 1.0:
+        y[k % 3] = y[k % 3] * 0.5
+        k = k + 1
+    return np.sum(y * x)
+
+
+def break_in_nested_loop_under_if(x):
+    total = 0.0
+    for i in range(4):
+        for j in range(4):
+            total = total + np.sin(x * (i + j))
+            if total > 1.0 and j > 1:
+                break
+        if total > 2.5:
+            break
+    return total
+
+
+@pytest.mark.parametrize(
+    "function, args, wrt",
+    [
+        (uses_helpers, (0.7,), 0),
+        (recursion_in_loop, (1.3,), 0),
+        (closure_and_lambda_in_rnn, (np.array([0.1, -0.2]), np.array([[0.3, 0.1], [-0.2, 0.4]])), (0, 1)),
+        (tuple_returning_helper, (1.5, 0.5), (0, 1)),
+        (fill_in_loop, (np.array([0.3, -0.5, 0.8]),), 0),
+        (update_slices, (np.array([0.3, -0.5, 0.8]), 0.7), (0, 1)),
+        (append_in_loop, (0.4,), 0),
+        (in_place_in_while, (1.3,), 0),
+        (break_in_nested_loop_under_if, (0.4,), 0),
+        (break_in_nested_loop_under_if, (0.9,), 0),
+    ],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_calls_updates_and_combinations(function, args, wrt):
+    assert_gradient(function, *args, wrt=wrt)
+
+
+def test_generated_helpers_are_vjp_functions_with_pullbacks():
+    text = srcdiff.source(recursion_in_loop)
+    assert "def vjp_power_helper(x, n):" in text
+    assert "vjp_power_helper(x, _t1)" in text  # the recursive call goes to the generated function
+    assert "def pullback(" in text
+
+
+def test_in_place_update_restores_the_overwritten_values():
+    text = srcdiff.source(fill_in_loop)
+    assert "y[i] = _t5" in text or "y[i] =" in text
+    assert "_tape.append(np.copy(y[i]))" in text and "y[i] = _tape.pop()" in text

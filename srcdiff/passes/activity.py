@@ -9,6 +9,7 @@ import ast
 import types
 from dataclasses import dataclass, field
 
+from .. import runtime
 from ..context import Context
 from ..errors import NoRuleError
 from ..parsing import MISSING
@@ -22,12 +23,14 @@ _METADATA_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 class Operation:
     """What one normal-form assignment computes, as the reverse pass needs to know it."""
 
-    kind: str  # "copy", "rule", "index", "pack", "call" (a user function), "constant", "unknown"
+    kind: str  # "copy", "rule", "index", "pack", "call" (a user function), "setitem", "append",
+    # "constant", "unknown"
     args: list = field(default_factory=list)  # positional operand atoms, in the rule's order
     keywords: dict = field(default_factory=dict)  # keyword -> atom
     rule: Rule | None = None
     callee: object = None
     why: str = ""  # for "unknown": what srcdiff could not find
+    index: ast.expr | None = None  # for "setitem": the index written to
 
     def operand_names(self) -> list:
         """Names whose values flow into the result (those that can carry a gradient)."""
@@ -65,6 +68,10 @@ def describe(value: ast.expr, context: Context) -> Operation:
         return Operation("unknown", [value.value], why=f"the attribute .{value.attr}")
     if isinstance(value, ast.Call):
         callee = context.resolve(value.func)
+        if callee is runtime.setitem:  # y[index] = v
+            return Operation("setitem", [value.args[0], value.args[2]], index=value.args[1])
+        if callee is runtime.append:  # items.append(v)
+            return Operation("append", [value.args[0], value.args[1]])
         keywords = {k.arg: k.value for k in value.keywords}
         if callee is MISSING:
             return Operation("unknown", list(value.args), keywords,

@@ -75,6 +75,29 @@ class Normalizer:
             if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
                 self.local_names.add(child.id)
         self._origin = node
+        self._views = {}  # local name -> an assignment that may have made it a view of another array
+        for child in ast.walk(node):
+            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(
+                    child.targets[0], ast.Name) and _may_be_view(child.value):
+                self._views.setdefault(child.targets[0].id, child)
+        # arrays written item by item: slices read from them are copied, so that later writes do not
+        # change values the backward sweep reads; other views of them are refused
+        self._written = {t.value.id for t in ast.walk(node)
+                         if isinstance(t, ast.Subscript) and isinstance(t.ctx, ast.Store)
+                         and isinstance(t.value, ast.Name)}
+        self._written |= {t.target.value.id for t in ast.walk(node)
+                          if isinstance(t, ast.AugAssign) and isinstance(t.target, ast.Subscript)
+                          and isinstance(t.target.value, ast.Name)}
+        for name, assignment in self._views.items():
+            source = _view_source(assignment.value)
+            if source in self._written and not isinstance(assignment.value, ast.Subscript):
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"{name} may share memory with {source}, which is updated in place: srcdiff would not "
+                    f"see the update of {name}",
+                    assignment,
+                    hint=f"make {name} a copy: {name} = {ast.unparse(assignment.value)}.copy()",
+                )
 
     # ---- statements --------------------------------------------------------------------------------------
 
@@ -112,7 +135,16 @@ class Normalizer:
 
     def statement(self, node) -> list:
         out: list = []
-        if isinstance(node, ast.Assign):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets):
+            if len(node.targets) != 1:
+                raise self.parsed.error(UnsupportedSyntaxError,
+                                        "assign to an item on a line of its own", node)
+            self._set_item(node.targets[0], self.atom(node.value, out), out)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
+            current = ast.Subscript(value=node.target.value, slice=node.target.slice, ctx=ast.Load())
+            updated = self.atom(ast.BinOp(left=current, op=node.op, right=node.value), out)
+            self._set_item(node.target, updated, out)
+        elif isinstance(node, ast.Assign):
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self._assign(node.targets[0].id, node.value, out)
             else:
@@ -214,13 +246,51 @@ class Normalizer:
         if isinstance(value, ast.Call) and self.context.resolve(value.func) is builtins.print:
             out.append(node)
             return
+        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "append"
+                and isinstance(value.func.value, ast.Name) and value.func.value.id in self.local_names
+                and len(value.args) == 1 and not value.keywords):
+            name = value.func.value.id
+            self._check_owned(name, node)
+            item = self.atom(value.args[0], out)
+            self._emit(name, self._runtime_call("append", [_load(name), item]), out)
+            return
         raise self.parsed.error(
             UnsupportedSyntaxError,
             "srcdiff cannot differentiate an expression whose value is unused: it may change its arguments "
             "in place, which srcdiff cannot see",
             node,
-            hint="assign the result to a variable (in-place updates of lists and arrays are not supported yet)",
+            hint="assign the result to a variable",
         )
+
+    def _set_item(self, target: ast.Subscript, value: ast.expr, out: list) -> None:
+        """``y[i] = v``, written ``y = _rt.setitem(y, i, v)`` so that every pass sees a new value of ``y``."""
+        if not isinstance(target.value, ast.Name) or target.value.id not in self.local_names:
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                "srcdiff differentiates in-place updates of local arrays and lists only", target,
+                hint="make a local copy first: y = np.array(...) or y = x.copy()",
+            )
+        name = target.value.id
+        self._check_owned(name, target)
+        index = index_value(self.index(target.slice, out))
+        self._emit(name, self._runtime_call("setitem", [_load(name), index, value]), out)
+
+    def _runtime_call(self, function: str, args: list) -> ast.Call:
+        func = ast.Attribute(value=_load(self.context.runtime), attr=function, ctx=ast.Load())
+        return ast.Call(func=func, args=args, keywords=[])
+
+    def _check_owned(self, name: str, node) -> None:
+        """An array updated in place must not share memory with another value srcdiff tracks apart."""
+        view = self._views.get(name)
+        if view is not None:
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"{name} is updated in place, but it may share memory with another array: it was assigned "
+                f"`{ast.unparse(view)}` on line {view.lineno}, which can be a view, and srcdiff would not see "
+                "the update of the other one",
+                node,
+                hint=f"make {name} a copy before updating it: {name} = {ast.unparse(view.value)}.copy()",
+            )
 
     def _for(self, node: ast.For, out: list) -> None:
         if node.orelse:
@@ -382,8 +452,11 @@ class Normalizer:
                 return self._numpy_call("transpose", [self.atom(node.value, out)], [])
             return ast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=ast.Load())
         if isinstance(node, ast.Subscript):
-            return ast.Subscript(value=self.atom(node.value, out), slice=self.index(node.slice, out),
+            item = ast.Subscript(value=self.atom(node.value, out), slice=self.index(node.slice, out),
                                  ctx=ast.Load())
+            if isinstance(item.value, ast.Name) and item.value.id in self._written:
+                return self._numpy_call("copy", [self._pack(item, out)], [])
+            return item
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.atom(e, out) for e in node.elts], ctx=ast.Load())
         if isinstance(node, ast.IfExp):
@@ -445,6 +518,54 @@ class Normalizer:
         if not isinstance(root, ast.Name) or root.id in self.local_names:
             return False
         return isinstance(self.context.resolve(node), (types.ModuleType, type))
+
+
+_VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray", "atleast_1d",
+                   "atleast_2d", "broadcast_to", "T", "swapaxes", "moveaxis"}
+
+
+def _view_source(value):
+    """The name a possible view is a view of."""
+    if isinstance(value, ast.Name):
+        return value.id
+    if isinstance(value, (ast.Subscript, ast.Attribute)):
+        return getattr(value.value, "id", None)
+    if isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Attribute) and not value.args:
+            return getattr(value.func.value, "id", None)  # x.ravel(), x.transpose()
+        if value.args:
+            first = value.args[0]
+            if isinstance(value.func, ast.Attribute) and value.func.attr in ("reshape", "transpose") and \
+                    isinstance(value.func.value, ast.Name) and value.func.value.id not in ("np", "numpy"):
+                return value.func.value.id
+            return getattr(first, "id", None)
+    return None
+
+
+def _may_be_view(value) -> bool:
+    """Whether ``value`` can be a view of (share memory with) another array."""
+    if isinstance(value, ast.Name):
+        return True
+    if isinstance(value, ast.Subscript):
+        return True
+    if isinstance(value, ast.Attribute) and value.attr == "T":
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in _VIEW_FUNCTIONS
+    return False
+
+
+def index_value(index: ast.expr) -> ast.expr:
+    """A subscript's index as an ordinary value: ``1:n`` becomes ``slice(1, n, None)``."""
+    if isinstance(index, ast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else ast.Constant(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return ast.Call(func=_load("slice"), args=parts, keywords=[])
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple(elts=[index_value(e) for e in index.elts], ctx=ast.Load())
+    return copy.deepcopy(index)
 
 
 def is_loop_exit(node) -> bool:
@@ -535,6 +656,9 @@ def rename_straight_line(body: list, params, namer) -> list:
     """Give each top-level reassignment a fresh name (``x_1``), unless the name is also assigned in a block."""
     in_blocks = set()
     for statement in body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and isinstance(
+                statement.value.func, ast.Attribute) and statement.value.func.attr in ("setitem", "append"):
+            in_blocks.add(statement.targets[0].id)  # updated in place: one object, one name
         if isinstance(statement, (ast.If, ast.For, ast.While)):
             for child in ast.walk(statement):
                 if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):

@@ -157,7 +157,8 @@ def propagate_copies(function: ast.FunctionDef) -> None:
             if isinstance(target, ast.Name):
                 stores[target.id] = stores.get(target.id, 0) + 1
     for index, statement in enumerate(list(function.body)):
-        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)):
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)
+                and isinstance(statement.targets[0], ast.Name)):
             continue
         alias, original = statement.targets[0].id, statement.value.id
         original_stores = stores.get(original, 0)

@@ -37,7 +37,7 @@ from ..context import Context
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..parsing import MISSING
 from .activity import Activity, Operation, assignments
-from .normalize import is_loop_exit
+from .normalize import index_value, is_loop_exit
 from .optimize import shape_classes
 
 
@@ -75,17 +75,6 @@ class Contribution:
 
     target: str
     expression: ast.expr
-
-
-def _index_value(index: ast.expr) -> ast.expr:
-    """A subscript's index as an ordinary value: ``1:n`` becomes ``slice(1, n, None)``."""
-    if isinstance(index, ast.Slice):
-        parts = [copy.deepcopy(p) if p is not None else ast.Constant(None)
-                 for p in (index.lower, index.upper, index.step)]
-        return _call(_load("slice"), *parts)
-    if isinstance(index, ast.Tuple):
-        return ast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=ast.Load())
-    return copy.deepcopy(index)
 
 
 def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
@@ -199,12 +188,29 @@ class ReverseMode:
             base = operation.args[0]
             index = statement.value.slice
             expression = _call(self.context.reference(self._runtime("index_add")), g, _load(base.id),
-                               _index_value(index))
+                               index_value(index))
             contributions = [Contribution(base.id, expression)]
         elif operation.kind == "rule":
             contributions = self._rule_contributions(statement, target, operation, g)
         elif operation.kind == "call":
             contributions = self._call_contributions(statement, operation, g)
+        elif operation.kind == "setitem":
+            # y[i] = v: v gets the cotangent at i, and the values y had at i get none
+            _, value = operation.args
+            if isinstance(value, ast.Name) and value.id in self.active:
+                item = ast.Subscript(value=g, slice=copy.deepcopy(operation.index), ctx=ast.Load())
+                unbroadcast = self.context.reference(self._runtime("unbroadcast"))
+                contributions.append(Contribution(value.id, _call(unbroadcast, item, _load(value.id))))
+            zeroed = _call(self.context.reference(self._runtime("zero_at")), g, copy.deepcopy(operation.index))
+            contributions.append(Contribution(target, zeroed))
+        elif operation.kind == "append":
+            # items.append(v): v gets the last cotangent, the list before it the others
+            _, value = operation.args
+            if isinstance(value, ast.Name) and value.id in self.active:
+                last = ast.Subscript(value=g, slice=ast.Constant(-1), ctx=ast.Load())
+                contributions.append(Contribution(value.id, last))
+            rest = ast.Subscript(value=g, slice=ast.Slice(upper=ast.Constant(-1)), ctx=ast.Load())
+            contributions.append(Contribution(target, rest))
         reads = set()
         expressions = [c.expression for c in contributions]
         expressions += [p.value for p in self._preludes.get(id(statement), [])]
@@ -386,7 +392,9 @@ class ReverseMode:
     def forward(self, body: list, depth: int) -> list:
         out = []
         for statement in body:
-            if isinstance(statement, ast.Assign):
+            if isinstance(statement, ast.Assign) and self._updates_in_place(statement):
+                out.extend(self._forward_in_place(statement))
+            elif isinstance(statement, ast.Assign):
                 if self._saves(statement):
                     out.append(self._push(_load(statement.targets[0].id)))
                 call = self._calls.get(id(statement))
@@ -436,6 +444,37 @@ class ReverseMode:
             else:
                 out.append(statement)
         return out
+
+    def _updates_in_place(self, statement: ast.Assign) -> bool:
+        return self.activity.operations[id(statement)].kind in ("setitem", "append")
+
+    def _forward_in_place(self, statement: ast.Assign) -> list:
+        """``y[i] = v`` (saving the values it overwrites when they are needed) or ``items.append(v)``."""
+        operation = self.activity.operations[id(statement)]
+        name = statement.targets[0].id
+        if operation.kind == "append":
+            call = _method(name, "append", copy.deepcopy(operation.args[1]))
+            return [ast.copy_location(ast.Expr(value=call), statement)]
+        out = []
+        slot = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Load())
+        if name in self.needed:
+            copied = _call(ast.Attribute(value=_load(self.context.numpy), attr="copy", ctx=ast.Load()), slot)
+            out.append(self._push(copied))
+        target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
+        out.append(ast.copy_location(ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])),
+                                     statement))
+        return out
+
+    def _undo_in_place(self, statement: ast.Assign) -> list:
+        """Put back what ``_forward_in_place`` changed: the saved values at ``i``, or the appended item."""
+        operation = self.activity.operations[id(statement)]
+        name = statement.targets[0].id
+        if operation.kind == "append":
+            return [ast.Expr(value=_method(name, "pop"))]
+        if name not in self.needed:
+            return []
+        target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
+        return [ast.Assign(targets=[target], value=self._pop())]
 
     def _push(self, value: ast.expr) -> ast.Expr:
         self.uses_tape = True
@@ -503,7 +542,10 @@ class ReverseMode:
     def _adjoint_of_assignment(self, statement: ast.Assign, depth: int, live: set) -> list:
         target = statement.targets[0].id
         adjoint = self.namer.adjoint(target)
-        restore = [self._restore(target)] if self._saves(statement) else []
+        if self._updates_in_place(statement):
+            restore = self._undo_in_place(statement)
+        else:
+            restore = [self._restore(target)] if self._saves(statement) else []
         if id(statement) in self._calls and depth > 0:
             restore.insert(0, self._restore(self._calls[id(statement)][1]))
         contributions = self._plans.get(id(statement))
