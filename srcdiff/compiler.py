@@ -127,7 +127,7 @@ def _transform(context: Context, stages: dict, build, wrt) -> ast.FunctionDef:
     reverse = ReverseMode(context, normal, wrt, activity)
     adjoint = build(reverse, returned)
     stages["adjoint"].append(codegen.to_source(adjoint))
-    final = optimize(adjoint, keep={returned, reverse.tape})
+    final = optimize(adjoint, keep={reverse.tape})
     stages["optimized"].append(codegen.to_source(final))
     return final
 

@@ -785,11 +785,16 @@ def accumulates_indexed(w, x, n):
     return s
 
 
-def backward_body(text: str) -> str:
-    """The generated code after the seed of the backward sweep."""
+def split_sweeps(text: str) -> tuple:
+    """The generated code before and after the start of the backward sweep (its seed or first comment)."""
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if "_rt.seed(" in line)
-    return "\n".join(lines[start:])
+    start = next(i for i, line in enumerate(lines) if "_rt.seed(" in line or "# grad of:" in line)
+    return "\n".join(lines[:start]), "\n".join(lines[start:])
+
+
+def backward_body(text: str) -> str:
+    """The generated code of the backward sweep."""
+    return split_sweeps(text)[1]
 
 
 def test_backward_sweep_of_a_for_loop_is_a_reversed_loop():
@@ -801,7 +806,7 @@ def test_backward_sweep_of_a_for_loop_is_a_reversed_loop():
 
 def test_backward_sweep_of_a_while_loop_is_a_counted_loop():
     text = srcdiff.source(shrink_while_large)
-    forward, backward = text.split("_rt.seed(", 1)
+    forward, backward = split_sweeps(text)
     assert re.search(r"^\s+while ", forward, re.M)
     assert re.search(r"^\s+for _ in range\(_n\d*\):", backward, re.M), text
     assert "while" not in backward
@@ -809,7 +814,7 @@ def test_backward_sweep_of_a_while_loop_is_a_counted_loop():
 
 def test_backward_sweep_of_an_if_is_an_if_on_the_recorded_condition():
     text = srcdiff.source(if_elif_else)
-    forward, backward = text.split("_rt.seed(", 1)
+    forward, backward = split_sweeps(text)
     conditions = re.findall(r"^\s+(_c\d*) = ", forward, re.M)
     assert conditions, text
     assert re.search(rf"^\s+if {conditions[0]}:", backward, re.M), text

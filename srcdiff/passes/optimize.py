@@ -171,6 +171,29 @@ def propagate_copies(function: ast.FunctionDef) -> None:
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
 
 
+def propagate_constants(function: ast.FunctionDef) -> None:
+    """Replace a name assigned a number once, at the top level, by the number (``by = 1.0``)."""
+    stores: dict = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Nonlocal):
+            for name in node.names:
+                stores[name] = stores.get(name, 0) + 2  # shared with a closure: leave it alone
+    for index, statement in enumerate(list(function.body)):
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Constant) and type(statement.value.value) in (int, float)):
+            continue
+        name = statement.targets[0].id
+        if stores.get(name) != 1 or not name.startswith("b"):
+            continue
+        replacer = _Replace(name, statement.value)
+        for later in function.body[index + 1:]:
+            replacer.visit(later)
+        statement.value = None
+    function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+
+
 def inline_single_use(body: list, protected: set) -> list:
     """Fold a forward-sweep temporary read exactly once, by the very next statement, into that statement."""
     changed = True
@@ -204,8 +227,9 @@ def inline_single_use(body: list, protected: set) -> list:
 
 
 def _is_seed(statement) -> bool:
-    """The statement that starts the backward sweep (``by = 1.0 if ... else _rt.seed(y)``)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == "seed" for n in ast.walk(statement))
+    """Where the backward sweep starts: the seed (``by = 1.0 if ... else _rt.seed(y)``) or its first comment."""
+    return any((isinstance(n, ast.Attribute) and n.attr == "seed")
+               or (isinstance(n, ast.Name) and n.id == "__srcdiff_comment__") for n in ast.walk(statement))
 
 
 class _Replace(ast.NodeTransformer):
@@ -222,6 +246,7 @@ class _Replace(ast.NodeTransformer):
 def optimize(function: ast.FunctionDef, keep: set) -> ast.FunctionDef:
     """The gradient function with the clean-ups above applied; names in ``keep`` are never removed."""
     function = copy.deepcopy(function)
+    propagate_constants(function)
     function = Simplify().visit(function)
     function.body = remove_dead_assignments(function.body, keep)
     propagate_copies(function)

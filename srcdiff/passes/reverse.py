@@ -30,6 +30,8 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+
+import numpy as np
 from dataclasses import dataclass
 
 from .. import runtime
@@ -75,6 +77,13 @@ class Contribution:
 
     target: str
     expression: ast.expr
+
+
+# numpy reductions whose result is a scalar when they reduce over every axis
+_FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
+
+# runtime helper -> the position of the argument it reads only for its shape
+_SHAPE_ONLY = {"unbroadcast": 1, "reduced_cotangent": 1, "reduced_size": 0, "index_add": 1}
 
 
 def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
@@ -139,6 +148,7 @@ class ReverseMode:
         self.uses_tape = False
         self.sequences = self._sequence_names()
         self.shapes = shape_classes(function, context)
+        self.representatives = self._representatives()
         self._plans: dict = {}  # id(assignment) -> list of Contribution
         self._preludes: dict = {}  # id(assignment) -> statements its contributions read (one rule call)
         self._calls: dict = {}  # id(assignment) -> (call of the vjp function, name of the pullback)
@@ -211,6 +221,8 @@ class ReverseMode:
                 contributions.append(Contribution(value.id, last))
             rest = ast.Subscript(value=g, slice=ast.Slice(upper=ast.Constant(-1)), ctx=ast.Load())
             contributions.append(Contribution(target, rest))
+        contributions = [Contribution(c.target, self._shape_from_representative(c.expression))
+                         for c in contributions]
         reads = set()
         expressions = [c.expression for c in contributions]
         expressions += [p.value for p in self._preludes.get(id(statement), [])]
@@ -297,6 +309,41 @@ class ReverseMode:
                          ast.Subscript(value=_load(cotangents), slice=ast.Constant(p), ctx=ast.Load()))
             for p in active_positions
         ]
+
+    def _shape_from_representative(self, expression: ast.expr) -> ast.expr:
+        """Where a runtime helper reads an operand only for its shape, read a stable name of that shape.
+
+        ``unbroadcast(g, _t3)`` with ``_t3 = _t2 ** 2`` reads ``_t2`` instead: ``_t3`` then need not be kept
+        (or taped) for the backward sweep.
+        """
+        for node in ast.walk(expression):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == self.context.runtime):
+                continue
+            position = _SHAPE_ONLY.get(node.func.attr)
+            if position is None or position >= len(node.args) or not isinstance(node.args[position], ast.Name):
+                continue
+            representative = self.representatives.get(self.shapes.get(node.args[position].id))
+            if representative is not None:
+                node.args[position] = _load(representative)
+        return expression
+
+    def _representatives(self) -> dict:
+        """Shape class -> a name of that class whose value stays in place: a parameter, or a name assigned
+        once at the top level."""
+        params = _parameters(self.function)
+        assigned: dict = {}
+        for statement in assignments(self.function.body):
+            assigned[statement.targets[0].id] = assigned.get(statement.targets[0].id, 0) + 1
+        stable = [p for p in params if p not in assigned]
+        stable += [s.targets[0].id for s in self.function.body
+                   if isinstance(s, ast.Assign) and assigned.get(s.targets[0].id) == 1]
+        representatives = {}
+        for name in stable:
+            shape = self.shapes.get(name)
+            if shape is not None:
+                representatives.setdefault(shape, name)
+        return representatives
 
     def _drop_unbroadcast(self, expression: ast.expr, target: str) -> ast.expr:
         """``unbroadcast(e, x)`` is ``e`` where ``x`` is known to have the shape of the result."""
@@ -679,7 +726,12 @@ class ReverseMode:
             value_name = self.namer.fresh("_value")
             seed.append(_assign(value_name, _load(returned)))
         seed_call = _call(self.context.reference(self._runtime("seed")), _load(returned))
-        if returned in self.active:
+        if returned in self.active and self._certainly_scalar(returned):
+            # a full reduction: the output is a scalar, its cotangent 1, and its value is not needed
+            adjoint = self.namer.adjoint(returned)
+            seed.append(_assign(adjoint, ast.Constant(1.0)))
+            live.add(adjoint)
+        elif returned in self.active:
             adjoint = self.namer.adjoint(returned)
             is_float = ast.Compare(left=_call(_load("type"), _load(returned)), ops=[ast.Is()],
                                    comparators=[_load("float")])
@@ -703,6 +755,19 @@ class ReverseMode:
         result = ast.FunctionDef(name=name, args=copy.deepcopy(self.function.args), body=body,
                                  decorator_list=[], returns=None, type_params=[])
         return ast.fix_missing_locations(result)
+
+    def _certainly_scalar(self, name: str) -> bool:
+        """Whether ``name`` is assigned once, by a numpy reduction over all axes (np.sum(x), x.mean()...)."""
+        definitions = [s for s in assignments(self.function.body) if s.targets[0].id == name]
+        if len(definitions) != 1:
+            return False
+        operation = self.activity.operations[id(definitions[0])]
+        if operation.kind != "rule" or operation.callee not in _FULL_REDUCTIONS:
+            return False
+        axis = operation.args[1] if len(operation.args) > 1 else operation.keywords.get("axis")
+        keepdims = operation.keywords.get("keepdims")
+        return (axis is None or (isinstance(axis, ast.Constant) and axis.value is None)) and (
+            keepdims is None or (isinstance(keepdims, ast.Constant) and not keepdims.value))
 
     def build_vjp(self, name: str, returned: str) -> ast.FunctionDef:
         """``name(*args) -> (result, pullback)``: the forward sweep, and the backward sweep as a closure.

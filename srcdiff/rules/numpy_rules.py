@@ -105,7 +105,12 @@ def power(g, ans, x, y):
 
 @defvjp(np.logaddexp)
 def logaddexp(g, ans, x, y):
-    return unbroadcast(g * np.exp(x - ans), x), unbroadcast(g * np.exp(y - ans), y)
+    # exp(x - ans) is the logistic function of x - y, written with tanh: stable, and without ans, so the
+    # forward value need not be kept for it
+    return (
+        unbroadcast(g * (0.5 + 0.5 * np.tanh(0.5 * (x - y))), x),
+        unbroadcast(g * (0.5 + 0.5 * np.tanh(0.5 * (y - x))), y),
+    )
 
 
 @defvjp(np.logaddexp2)
