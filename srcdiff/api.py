@@ -8,14 +8,17 @@ import numpy as np
 
 from . import cache, codegen, compiler, loader, runtime
 from .errors import InputTypeError, NonScalarOutputError, SrcdiffError
+
+runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error class
 from .parsing import _unwrap, require_code
 
 
-_DEFAULT = object()
-
-
 class GradientFunction:
-    """The gradient of a function: called like it, compiled on first use, cached."""
+    """The state behind a gradient function: the primal, wrt, and the generated code once compiled.
+
+    What ``grad`` returns is a small generated function with the primal's signature (see ``_make_caller``): it
+    checks the inputs, calls the generated gradient and gives each gradient its input's shape and dtype.
+    """
 
     def __init__(self, function, wrt, with_value: bool):
         if not callable(function):
@@ -23,17 +26,17 @@ class GradientFunction:
         self.function = _unwrap(function)
         require_code(self.function)
         self.with_value = with_value
-        self._parameters = _parameters(self.function)
-        self.wrt = compiler.resolve_wrt(self._parameters, wrt, getattr(function, "__name__", "function"))
-        self._positions = [self._parameters.index(n) for n in self.wrt]
-        self._single = not isinstance(wrt, (tuple, list))
-        self._compiled = None
-        self._derivative = None
-        self._guards = ()
-        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
-            setattr(self, attribute, getattr(function, attribute, None))
+        self.signature = inspect.signature(self.function)
+        parameters = [p.name for p in self.signature.parameters.values()
+                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
+        self.single = not isinstance(wrt, (tuple, list))
+        self.compiled = None
+        self.derivative = None
+        self.caller = _make_caller(self)
 
-    def _compile(self):
+    def compile(self):
+        """Generate (or take from the cache) and bind the gradient; return it and the guards it relies on."""
         options = (self.with_value,)
         cache_key = cache.key(self.function, self.wrt, options)
         entry = cache.get(cache_key)
@@ -44,62 +47,109 @@ class GradientFunction:
             entry = (derivative, inner)
             cache.put(cache_key, entry)
         derivative, inner = entry
-        self._derivative = derivative
-        self._guards = derivative.guards
-        self._compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry)
-        return self._compiled
-
-    @property
-    def __wrapped__(self):
-        """The generated function (so ``inspect.getsource`` shows the generated code)."""
-        return self._compiled if self._compiled is not None else self._compile()
+        self.derivative = derivative
+        self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry)
+        self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
+        return self.compiled, tuple(derivative.guards)
 
     @property
     def generated(self):
         """The generated gradient function itself, without input checks."""
-        return self.__wrapped__
+        if self.compiled is None:
+            self.caller.refresh()
+        return self.compiled
 
     @property
     def source(self) -> str:
         """The generated source, formatted for reading."""
-        self.__wrapped__
-        return codegen.format_source(self._derivative.source)
+        self.generated
+        return codegen.format_source(self.derivative.source)
 
-    def __call__(self, *args, **kwargs):
-        compiled = self._compiled or self._compile()
-        if self._guards and not cache.guards_hold(self._guards):
-            compiled = self._compile()  # a function it calls was redefined since
-        inputs = []
-        for position, name in zip(self._positions, self.wrt):
-            value = args[position] if position < len(args) else kwargs.get(name, _DEFAULT)
-            if value is _DEFAULT:
-                value = self._default(name)
-            if type(value) is not float:
-                _check_input(value, name)
-            inputs.append(value)
-        try:
-            result = compiled(*args, **kwargs)
-        except ValueError as exc:
-            if "needs a function with a scalar output" in str(exc):
-                raise NonScalarOutputError(str(exc)) from None
-            raise
+    def finish(self, result, inputs):
+        """The generated function's result with each gradient shaped and typed like its input."""
         value, gradients = result if self.with_value else (None, result)
         if len(inputs) == 1:
-            if type(inputs[0]) is not float:
-                gradients = runtime.match(gradients, inputs[0])
-            if not self._single:
-                gradients = (gradients,)
+            gradients = (runtime.match(gradients, inputs[0]),)
         else:
-            gradients = tuple(g if type(x) is float else runtime.match(g, x)
-                              for g, x in zip(gradients, inputs))
+            gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
+        if self.single:
+            gradients = gradients[0]
         return (value, gradients) if self.with_value else gradients
 
-    def _default(self, name):
-        parameter = inspect.signature(self.function).parameters[name]
-        return None if parameter.default is parameter.empty else parameter.default
 
-    def __repr__(self):
-        return f"<srcdiff gradient of {self.function.__qualname__} wrt {', '.join(self.wrt)}>"
+_CALLER = """
+def __srcdiff_caller__(_state, _check, _guards_hold{defaults}):
+    _compiled = None
+    _guards = ()
+
+    def refresh():
+        nonlocal _compiled, _guards
+        _compiled, _guards = _state.compile()
+
+    def {name}({parameters}):
+        if _compiled is None or (_guards and not _guards_hold(_guards)):
+            refresh()
+        if {all_floats}:
+            {fast}
+{checks}
+        return _state.finish(_compiled({arguments}), ({inputs},))
+
+    {name}.refresh = refresh
+    return {name}
+"""
+
+
+def _make_caller(state: GradientFunction):
+    """A function with the primal's signature that checks the inputs and calls the generated gradient.
+
+    Generated rather than written with ``*args``, so that a call costs little more than the gradient itself.
+    """
+    parameters, arguments, defaults = [], [], {}
+    keyword_only_started = False
+    for parameter in state.signature.parameters.values():
+        text = parameter.name
+        if parameter.default is not parameter.empty:
+            defaults[f"_default_{parameter.name}"] = parameter.default
+            text += f"=_default_{parameter.name}"
+        if parameter.kind == parameter.KEYWORD_ONLY and not keyword_only_started:
+            parameters.append("*")
+            keyword_only_started = True
+        parameters.append(text)
+        arguments.append(f"{parameter.name}={parameter.name}" if parameter.kind == parameter.KEYWORD_ONLY
+                         else parameter.name)
+    if any(p.kind == p.POSITIONAL_ONLY for p in state.signature.parameters.values()):
+        last = max(i for i, p in enumerate(state.signature.parameters.values())
+                   if p.kind == p.POSITIONAL_ONLY)
+        parameters.insert(last + 1, "/")
+    call = f"_compiled({', '.join(arguments)})"
+    if state.single or len(state.wrt) > 1:
+        fast = f"return {call}"
+    elif state.with_value:
+        fast = f"_value, _gradient = {call}\n            return _value, (_gradient,)"
+    else:
+        fast = f"return ({call},)"
+    checks = "\n".join(f"        _check({w}, {w!r})" for w in state.wrt)
+    name = compiler.entry_name(state.function.__name__.strip("<>"), state.wrt, state.with_value)
+    text = _CALLER.format(
+        name=name,
+        defaults="".join(f", {d}" for d in defaults),
+        parameters=", ".join(parameters),
+        all_floats=" and ".join(f"type({w}) is float" for w in state.wrt),
+        fast=fast,
+        checks=checks,
+        arguments=", ".join(arguments),
+        inputs=", ".join(state.wrt),
+    )
+    namespace: dict = {}
+    filename = f"<srcdiff caller of {state.function.__qualname__}>"
+    exec(compile(text, filename, "exec"), namespace)
+    loader.register_text(filename, text)
+    caller = namespace["__srcdiff_caller__"](state, _check_input, cache.guards_hold, *defaults.values())
+    caller.__qualname__ = name
+    caller.__module__ = state.function.__module__
+    caller.__doc__ = f"The gradient of {state.function.__qualname__} with respect to {', '.join(state.wrt)}."
+    caller.srcdiff = state
+    return caller
 
 
 def _parameters(function) -> list:
@@ -140,23 +190,25 @@ def grad(fun=None, wrt=0):
     """The gradient of ``fun``, a function returning a scalar, with respect to the argument(s) ``wrt``.
 
     Use as ``srcdiff.grad(f)``, ``@srcdiff.grad`` or ``@srcdiff.grad(wrt=("w", "b"))``. ``wrt`` is a position or
-    a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order).
+    a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order). The code is
+    generated on the first call (so that functions ``fun`` calls may be defined after it) and cached.
     """
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, with_value=False)
-    return GradientFunction(fun, wrt, with_value=False)
+        return lambda function: GradientFunction(function, wrt, with_value=False).caller
+    return GradientFunction(fun, wrt, with_value=False).caller
 
 
 def value_and_grad(fun=None, wrt=0):
     """Like ``grad``, but the function returns ``(value, gradient)``."""
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, with_value=True)
-    return GradientFunction(fun, wrt, with_value=True)
+        return lambda function: GradientFunction(function, wrt, with_value=True).caller
+    return GradientFunction(fun, wrt, with_value=True).caller
 
 
 def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False) -> str:
     """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline)."""
-    if isinstance(fun, GradientFunction):
-        fun, wrt, with_value = fun.function, fun.wrt, fun.with_value
+    state = getattr(fun, "srcdiff", None)
+    if isinstance(state, GradientFunction):
+        fun, wrt, with_value = state.function, state.wrt, state.with_value
     text = compiler.stage_source(fun, wrt, stage, with_value=with_value)
     return codegen.format_source(text) if format else text

@@ -49,7 +49,7 @@ class NoRuleError(SrcdiffError):
     """A call to a function that has neither an adjoint rule nor Python source."""
 
 
-class NonScalarOutputError(SrcdiffError):
+class NonScalarOutputError(SrcdiffError, ValueError):
     """grad was asked for the gradient of a function whose output is not a scalar."""
 
 

@@ -6,6 +6,8 @@ standard library, so that its functions can be copied into a standalone gradient
 
 import numpy as np
 
+non_scalar_error = ValueError  # srcdiff sets its own subclass; a standalone copy keeps ValueError
+
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` of a broadcast result down to the shape of the operand ``x``."""
@@ -34,7 +36,7 @@ def seed(y):
         return 1.0
     if np.size(y) == 1 and np.issubdtype(np.asarray(y).dtype, np.floating):
         return np.ones_like(y)
-    raise ValueError(
+    raise non_scalar_error(
         f"grad needs a function with a scalar output, but this one returned shape {np.shape(y)}; "
         "reduce it to a scalar (for instance with .sum() or np.mean) or use a Jacobian instead"
     )
