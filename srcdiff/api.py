@@ -42,15 +42,19 @@ class GradientFunction:
         entry = cache.get(cache_key)
         if entry is None:
             derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value)
-            inner = loader.compile_entry(derivative.source, derivative.filename, derivative.entry,
+            names = (derivative.entry, derivative.floats_entry or derivative.entry)
+            inner = loader.compile_entry(derivative.source, derivative.filename, names,
                                          derivative.injected, derivative.free_vars)
             entry = (derivative, inner)
             cache.put(cache_key, entry)
-        derivative, inner = entry
+        derivative, (inner, floats_inner) = entry
         self.derivative = derivative
         self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry)
+        floats = self.compiled
+        if derivative.floats_entry is not None:
+            floats = loader.bind(floats_inner, self.function, derivative.floats_entry, derivative.floats_entry)
         self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
-        return self.compiled, tuple(derivative.guards)
+        return self.compiled, floats, tuple(derivative.guards)
 
     @property
     def generated(self):
@@ -79,12 +83,12 @@ class GradientFunction:
 
 _CALLER = """
 def __srcdiff_caller__(_state, _check, _guards_hold{defaults}):
-    _compiled = None
+    _compiled = _floats = None
     _guards = ()
 
     def refresh():
-        nonlocal _compiled, _guards
-        _compiled, _guards = _state.compile()
+        nonlocal _compiled, _floats, _guards
+        _compiled, _floats, _guards = _state.compile()
 
     def {name}({parameters}):
         if _compiled is None or (_guards and not _guards_hold(_guards)):
@@ -121,7 +125,8 @@ def _make_caller(state: GradientFunction):
         last = max(i for i, p in enumerate(state.signature.parameters.values())
                    if p.kind == p.POSITIONAL_ONLY)
         parameters.insert(last + 1, "/")
-    call = f"_compiled({', '.join(arguments)})"
+    # with Python floats in every parameter, the variant for floats (when there is one) applies
+    call = f"_floats({', '.join(arguments)})"
     if state.single or len(state.wrt) > 1:
         fast = f"return {call}"
     elif state.with_value:
@@ -134,7 +139,7 @@ def _make_caller(state: GradientFunction):
         name=name,
         defaults="".join(f", {d}" for d in defaults),
         parameters=", ".join(parameters),
-        all_floats=" and ".join(f"type({w}) is float" for w in state.wrt),
+        all_floats=" and ".join(f"type({p}) is float" for p in state.signature.parameters),
         fast=fast,
         checks=checks,
         arguments=", ".join(arguments),

@@ -16,7 +16,7 @@ from .parsing import MISSING, ParsedFunction, parse_function
 from .passes.activity import analyse
 from .passes.normalize import normalize
 from .passes.optimize import optimize
-from .passes.reverse import ReverseMode
+from .passes.reverse import ReverseMode, scalar_closed
 
 STAGES = ("parsed", "normalized", "adjoint", "optimized")
 
@@ -34,6 +34,7 @@ class Derivative:
     stages: dict = field(default_factory=dict)  # stage name -> source text
     filename: str = ""
     guards: list = field(default_factory=list)  # (namespace, name, object) the code was generated for
+    floats_entry: str | None = None  # a variant of the entry for calls with Python floats only
 
 
 def parameter_names(node: ast.FunctionDef) -> list:
@@ -91,6 +92,16 @@ def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
                        list(wrt_names))
     functions = [entry]
     contexts = [context]
+    floats_entry = None
+    if context.scalar_closed:
+        # the same gradient for calls with Python floats only: no shapes to undo, no output to check
+        floats_entry = f"{name}_floats"
+        floats_context = Context(parse_function(function), module)
+        functions.append(_transform(
+            floats_context, stages,
+            lambda reverse, returned: reverse.build(floats_entry, returned, with_value),
+            list(wrt_names), scalar=True))
+        contexts.append(floats_context)
     while module.pending:
         callee = module.pending.pop(0)
         callee_context = _callee_context(callee, module)
@@ -112,19 +123,22 @@ def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
         stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
         filename=_pseudo_filename(parsed, name),
         guards=list(module.guards),
+        floats_entry=floats_entry,
     )
 
 
-def _transform(context: Context, stages: dict, build, wrt) -> ast.FunctionDef:
+def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False) -> ast.FunctionDef:
     """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass."""
     parsed = context.parsed
-    stages["parsed"].append(parsed.source + "\n")
     normal = normalize(context)
-    stages["normalized"].append(codegen.to_source(normal))
+    if not scalar:
+        stages["parsed"].append(parsed.source + "\n")
+        stages["normalized"].append(codegen.to_source(normal))
     returned = _returned_name(normal, context)
     wrt = wrt if wrt is not None else parameter_names(parsed.node)
     activity = analyse(normal, wrt, returned, context)
-    reverse = ReverseMode(context, normal, wrt, activity)
+    context.scalar_closed = scalar_closed(normal, activity, context)
+    reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar)
     adjoint = build(reverse, returned)
     stages["adjoint"].append(codegen.to_source(adjoint))
     final = optimize(adjoint, keep={reverse.tape})

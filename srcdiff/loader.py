@@ -17,8 +17,8 @@ def register_text(filename: str, text: str) -> None:
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
-def compile_entry(text: str, filename: str, entry: str, injected: dict, free_vars: tuple):
-    """The code object of function ``entry`` in ``text``, and the injected cells it closes over.
+def compile_entry(text: str, filename: str, entry, injected: dict, free_vars: tuple):
+    """Function ``entry`` of ``text`` (a tuple of them for a tuple of names), closing over the injected names.
 
     The defs are wrapped in a factory whose parameters are the injected names and the user's free variables,
     so generated code reaches them as closure variables while its globals stay the user's module globals.
@@ -34,7 +34,7 @@ def compile_entry(text: str, filename: str, entry: str, injected: dict, free_var
         name=_FACTORY,
         args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in parameters], vararg=None,
                            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        body=module.body + [ast.Return(value=ast.Name(id=entry, ctx=ast.Load()))],
+        body=module.body + [ast.Return(value=_names(entry))],
         decorator_list=[], returns=None, type_params=[],
     )
     wrapper = ast.Module(body=[factory], type_ignores=[])
@@ -45,6 +45,12 @@ def compile_entry(text: str, filename: str, entry: str, injected: dict, free_var
     inner = namespace[_FACTORY](*values)
     register_text(filename, text)
     return inner
+
+
+def _names(entry) -> ast.expr:
+    if isinstance(entry, str):
+        return ast.Name(id=entry, ctx=ast.Load())
+    return ast.Tuple(elts=[ast.Name(id=e, ctx=ast.Load()) for e in entry], ctx=ast.Load())
 
 
 def bind(inner, user_function, name: str, qualname: str):

@@ -786,8 +786,8 @@ def accumulates_indexed(w, x, n):
 
 
 def split_sweeps(text: str) -> tuple:
-    """The generated code before and after the start of the backward sweep (its seed or first comment)."""
-    lines = text.splitlines()
+    """The gradient function's code before and after the start of its backward sweep (seed or first comment)."""
+    lines = text.split("\n\n\ndef ")[0].splitlines()  # the first function: the gradient itself
     start = next(i for i, line in enumerate(lines) if "_rt.seed(" in line or "# grad of:" in line)
     return "\n".join(lines[:start]), "\n".join(lines[start:])
 

@@ -82,6 +82,12 @@ class Contribution:
 # numpy reductions whose result is a scalar when they reduce over every axis
 _FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
 
+# numpy functions that map scalars to scalars
+_SCALAR_NUMPY = {getattr(np, name) for name in (
+    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "square", "abs", "negative", "log1p",
+    "expm1", "arcsin", "arccos", "arctan", "reciprocal", "exp2", "log2", "log10", "cbrt", "fabs", "arcsinh",
+    "arccosh", "arctanh", "power", "maximum", "minimum", "logaddexp", "arctan2", "hypot")}
+
 # runtime helper -> the position of the argument it reads only for its shape
 _SHAPE_ONLY = {"unbroadcast": 1, "reduced_cotangent": 1, "reduced_size": 0, "index_add": 1}
 
@@ -137,7 +143,8 @@ def _may_break(loop: ast.For) -> bool:
 class ReverseMode:
     """Builds the gradient function from a function in normal form."""
 
-    def __init__(self, context: Context, function: ast.FunctionDef, wrt: list, activity: Activity):
+    def __init__(self, context: Context, function: ast.FunctionDef, wrt: list, activity: Activity,
+                 scalar: bool = False):
         self.context = context
         self.function = function
         self.wrt = wrt
@@ -147,7 +154,9 @@ class ReverseMode:
         self.tape = self.namer.unique("_tape")
         self.uses_tape = False
         self.sequences = self._sequence_names()
-        self.shapes = shape_classes(function, context)
+        # for a variant called with Python floats only, every value is a float: all shapes are ()
+        self.scalar = scalar
+        self.shapes = {n: "()" for n in _all_names(function)} if scalar else shape_classes(function, context)
         self.representatives = self._representatives()
         self._plans: dict = {}  # id(assignment) -> list of Contribution
         self._preludes: dict = {}  # id(assignment) -> statements its contributions read (one rule call)
@@ -654,6 +663,8 @@ class ReverseMode:
 
     def _zero(self, adjoint: str) -> ast.Assign:
         primal = self.namer.primal(adjoint)
+        if self.scalar:
+            return _assign(adjoint, ast.Constant(0.0))
         return _assign(adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal)))
 
     def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:
@@ -726,7 +737,7 @@ class ReverseMode:
             value_name = self.namer.fresh("_value")
             seed.append(_assign(value_name, _load(returned)))
         seed_call = _call(self.context.reference(self._runtime("seed")), _load(returned))
-        if returned in self.active and self._certainly_scalar(returned):
+        if returned in self.active and (self.scalar or self._certainly_scalar(returned)):
             # a full reduction: the output is a scalar, its cotangent 1, and its value is not needed
             adjoint = self.namer.adjoint(returned)
             seed.append(_assign(adjoint, ast.Constant(1.0)))
@@ -737,7 +748,7 @@ class ReverseMode:
                                    comparators=[_load("float")])
             seed.append(_assign(adjoint, ast.IfExp(test=is_float, body=ast.Constant(1.0), orelse=seed_call)))
             live.add(adjoint)
-        else:
+        elif not self.scalar:
             seed.append(ast.Expr(value=seed_call))
         backward = self.backward(self.function.body, 0, live)
         results = []
@@ -806,6 +817,40 @@ class ReverseMode:
         function = ast.FunctionDef(name=name, args=arguments, body=body, decorator_list=[], returns=None,
                                    type_params=[])
         return ast.fix_missing_locations(function)
+
+
+def _all_names(function: ast.FunctionDef) -> set:
+    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | set(_parameters(function))
+
+
+def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Context) -> bool:
+    """Whether called with Python numbers only, every value the function computes is a Python number.
+
+    True for arithmetic, comparisons, ``math`` functions and numpy's elementwise functions on scalars; false
+    as soon as anything builds or indexes an array or a sequence, or calls another function.
+    """
+    import math
+
+    for statement in assignments(function.body):
+        operation = activity.operations[id(statement)]
+        if operation.kind in ("copy", "constant"):
+            if isinstance(statement.value, (ast.Tuple, ast.List, ast.Attribute, ast.Subscript)):
+                return False
+            continue
+        if operation.kind != "rule":
+            return False
+        callee = operation.callee
+        if isinstance(callee, type) and issubclass(callee, ast.AST):
+            if callee is ast.MatMult:
+                return False
+            continue
+        if getattr(callee, "__module__", None) == "math" or getattr(math, getattr(callee, "__name__", ""),
+                                                                    None) is callee:
+            continue
+        if callee in _SCALAR_NUMPY or callee in (builtins.abs, builtins.float):
+            continue
+        return False
+    return True
 
 
 def _parameters(function: ast.FunctionDef) -> list:
