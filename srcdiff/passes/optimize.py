@@ -82,7 +82,21 @@ def _result_class(value, classes, conflicting, elementwise, context):
         if context.resolve(value.func) in elementwise:
             result = operand(value.args[0])
             return None if result == "scalar" else result
+    if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
+        if context.resolve(value.func) in _binary_elementwise():
+            left, right = operand(value.args[0]), operand(value.args[1])
+            if left == "scalar":
+                return right if right != "scalar" else None
+            if right == "scalar" or left == right:
+                return left
     return None
+
+
+def _binary_elementwise():
+    import numpy as np
+
+    return {np.add, np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum, np.logaddexp,
+            np.logaddexp2, np.arctan2, np.hypot}
 
 
 class Simplify(ast.NodeTransformer):
@@ -99,6 +113,12 @@ class Simplify(ast.NodeTransformer):
                     return node
         if isinstance(node.op, ast.Pow) and _is_number(right, 1):
             return left
+        if isinstance(node.op, (ast.Add, ast.Sub)) and _is_number(right, 0):
+            return left
+        if isinstance(node.op, ast.Add) and _is_number(left, 0):
+            return right
+        if isinstance(node.op, ast.Sub) and _is_number(left, 0):
+            return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=right), node)
         if isinstance(node.op, ast.Mult):
             if _is_number(right, 1):
                 return left
