@@ -1,7 +1,6 @@
 """srcdiff: reverse-mode automatic differentiation of Python and numpy by source transformation."""
 
 from . import rules as _rules  # noqa: F401  (fills the rule table)
-from . import testing  # noqa: F401
 from .api import grad, source, value_and_grad
 from .errors import (
     InputTypeError,
@@ -15,6 +14,15 @@ from .errors import (
 from .rules import defvjp, nondifferentiable
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # srcdiff.testing and srcdiff.cache load on first use: most programs never need them
+    if name in ("testing", "cache"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'srcdiff' has no attribute {name!r}")
 
 __all__ = [
     "grad",

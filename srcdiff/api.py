@@ -20,7 +20,7 @@ class GradientFunction:
     checks the inputs, calls the generated gradient and gives each gradient its input's shape and dtype.
     """
 
-    def __init__(self, function, wrt, with_value: bool):
+    def __init__(self, function, wrt, with_value: bool, disk_cache=None):
         if not callable(function):
             raise SrcdiffError(f"grad needs a function, got {function!r}")
         self.function = _unwrap(function)
@@ -31,6 +31,7 @@ class GradientFunction:
                       if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
         self.single = not isinstance(wrt, (tuple, list))
+        self.disk_cache = disk_cache
         self.compiled = None
         self.derivative = None
         self.caller = _make_caller(self)
@@ -41,7 +42,12 @@ class GradientFunction:
         cache_key = cache.key(self.function, self.wrt, options)
         entry = cache.get(cache_key)
         if entry is None:
-            derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value)
+            directory = cache.disk_directory(self.disk_cache)
+            derivative = cache.load(directory, self.function, self.wrt, options) if directory else None
+            if derivative is None:
+                derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value)
+                if directory:
+                    cache.store(directory, self.function, self.wrt, options, derivative)
             names = (derivative.entry, derivative.floats_entry or derivative.entry)
             inner = loader.compile_entry(derivative.source, derivative.filename, names,
                                          derivative.injected, derivative.free_vars)
@@ -191,23 +197,25 @@ def _check_input(value, name: str) -> None:
     )
 
 
-def grad(fun=None, wrt=0):
+def grad(fun=None, wrt=0, *, cache=None):
     """The gradient of ``fun``, a function returning a scalar, with respect to the argument(s) ``wrt``.
 
     Use as ``srcdiff.grad(f)``, ``@srcdiff.grad`` or ``@srcdiff.grad(wrt=("w", "b"))``. ``wrt`` is a position or
     a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order). The code is
-    generated on the first call (so that functions ``fun`` calls may be defined after it) and cached.
+    generated on the first call (so that functions ``fun`` calls may be defined after it) and cached in memory;
+    ``cache=True`` (or a folder, or the SRCDIFF_CACHE_DIR environment variable) also keeps it on disk for other
+    processes.
     """
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, with_value=False).caller
-    return GradientFunction(fun, wrt, with_value=False).caller
+        return lambda function: GradientFunction(function, wrt, False, cache).caller
+    return GradientFunction(fun, wrt, False, cache).caller
 
 
-def value_and_grad(fun=None, wrt=0):
+def value_and_grad(fun=None, wrt=0, *, cache=None):
     """Like ``grad``, but the function returns ``(value, gradient)``."""
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, with_value=True).caller
-    return GradientFunction(fun, wrt, with_value=True).caller
+        return lambda function: GradientFunction(function, wrt, True, cache).caller
+    return GradientFunction(fun, wrt, True, cache).caller
 
 
 def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False) -> str:

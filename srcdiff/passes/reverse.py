@@ -276,7 +276,7 @@ class ReverseMode:
                 hint=f"compute the value without {unknown[0]}= (for instance with np.where), or register a "
                 f"rule that takes it with srcdiff.defvjp",
             )
-        names = getattr(rule, "template_names", ["g", "ans"])
+        names = rule.template_names
         bindings = {names[0]: g, names[1]: _load(_RESULT)}
         positional = list(operation.args)
         for name, arg in zip(rule.params, positional):

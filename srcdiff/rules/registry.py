@@ -25,13 +25,25 @@ class Rule:
     name: str
     params: tuple = ()  # the rule's parameter names after (g, ans)
     defaults: dict = field(default_factory=dict)  # parameter name -> default value
-    template: list | None = None  # one AST expression (or None) per primal argument, when inlinable
     template_globals: dict = field(default_factory=dict)
     any_keyword: bool = False  # the rule takes **kwargs: keywords it does not name are fine
+    template_names: tuple = ("g", "ans")  # the rule's names for the cotangent and the result
+    inlinable: bool = False  # a rule of one return statement, without *args
 
     @property
     def differentiable(self) -> bool:
         return self.vjp is not None
+
+    @property
+    def template(self) -> list | None:
+        """One AST expression (or None) per primal argument, when the rule can be pasted; read on first use
+        (parsing every rule's source at import would slow ``import srcdiff`` down)."""
+        if "_template" not in self.__dict__:
+            self.__dict__["_template"] = (
+                _inline_template(self.vjp, list(self.template_names) + list(self.params))
+                if self.inlinable else None
+            )
+        return self.__dict__["_template"]
 
 
 _RULES: dict = {}  # primal object (function, ufunc, AST operator class) -> Rule
@@ -96,11 +108,8 @@ def defvjp(primal, rule=None):
     )
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
     any_keyword = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
-    template = None if has_varargs else _inline_template(rule, names)
-    entry = Rule(primal, rule, _primal_name(primal), params, defaults, template,
-                 getattr(rule, "__globals__", {}), any_keyword)
-    if template is not None:
-        entry.template_names = names[:2]
+    entry = Rule(primal, rule, _primal_name(primal), params, defaults, getattr(rule, "__globals__", {}),
+                 any_keyword, tuple(names[:2]), not has_varargs)
     _RULES[_key(primal)] = entry
     _VERSION[0] += 1
     return rule
