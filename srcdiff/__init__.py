@@ -1,7 +1,7 @@
 """srcdiff: reverse-mode automatic differentiation of Python and numpy by source transformation."""
 
 from . import rules as _rules  # noqa: F401  (fills the rule table)
-from .api import grad, source, value_and_grad
+from .api import grad, jacobian, source, value_and_grad, vjp
 from .errors import (
     InputTypeError,
     NonScalarOutputError,
@@ -27,6 +27,8 @@ def __getattr__(name):
 __all__ = [
     "grad",
     "value_and_grad",
+    "vjp",
+    "jacobian",
     "source",
     "defvjp",
     "nondifferentiable",

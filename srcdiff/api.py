@@ -20,7 +20,8 @@ class GradientFunction:
     checks the inputs, calls the generated gradient and gives each gradient its input's shape and dtype.
     """
 
-    def __init__(self, function, wrt, with_value: bool, disk_cache=None):
+    def __init__(self, function, wrt, with_value: bool, disk_cache=None, has_aux: bool = False,
+                 mode: str = "grad"):
         if not callable(function):
             raise SrcdiffError(f"grad needs a function, got {function!r}")
         self.function = _unwrap(function)
@@ -32,20 +33,23 @@ class GradientFunction:
         self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
         self.single = not isinstance(wrt, (tuple, list))
         self.disk_cache = disk_cache
+        self.has_aux = has_aux
+        self.mode = mode
         self.compiled = None
         self.derivative = None
-        self.caller = _make_caller(self)
+        self.caller = _make_caller(self) if mode == "grad" else None
 
     def compile(self):
         """Generate (or take from the cache) and bind the gradient; return it and the guards it relies on."""
-        options = (self.with_value,)
+        options = (self.with_value, self.has_aux, self.mode)
         cache_key = cache.key(self.function, self.wrt, options)
         entry = cache.get(cache_key)
         if entry is None:
             directory = cache.disk_directory(self.disk_cache)
             derivative = cache.load(directory, self.function, self.wrt, options) if directory else None
             if derivative is None:
-                derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value)
+                derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value,
+                                             has_aux=self.has_aux, mode=self.mode)
                 if directory:
                     cache.store(directory, self.function, self.wrt, options, derivative)
             names = (derivative.entry, derivative.floats_entry or derivative.entry)
@@ -59,14 +63,18 @@ class GradientFunction:
         floats = self.compiled
         if derivative.floats_entry is not None:
             floats = loader.bind(floats_inner, self.function, derivative.floats_entry, derivative.floats_entry)
-        self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
+        if self.caller is not None:
+            self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
         return self.compiled, floats, tuple(derivative.guards)
 
     @property
     def generated(self):
         """The generated gradient function itself, without input checks."""
         if self.compiled is None:
-            self.caller.refresh()
+            if self.caller is not None:
+                self.caller.refresh()
+            else:
+                self.compile()
         return self.compiled
 
     @property
@@ -77,14 +85,33 @@ class GradientFunction:
 
     def finish(self, result, inputs):
         """The generated function's result with each gradient shaped and typed like its input."""
-        value, gradients = result if self.with_value else (None, result)
+        aux = None
+        if self.has_aux:
+            (value, aux), gradients = result if self.with_value else ((None, result[1]), result[0])
+        else:
+            value, gradients = result if self.with_value else (None, result)
+        gradients = self.shape_like(gradients, inputs)
+        if self.has_aux:
+            return ((value, aux), gradients) if self.with_value else (gradients, aux)
+        return (value, gradients) if self.with_value else gradients
+
+    def shape_like(self, gradients, inputs):
+        """One gradient (``single``) or a tuple of them, each with the shape and dtype of its input."""
         if len(inputs) == 1:
-            gradients = (runtime.match(gradients, inputs[0]),)
+            gradients = (runtime.match(gradients if not isinstance(gradients, tuple) else gradients[0],
+                                       inputs[0]),)
         else:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
-        if self.single:
-            gradients = gradients[0]
-        return (value, gradients) if self.with_value else gradients
+        return gradients[0] if self.single else gradients
+
+    def inputs(self, args, kwargs) -> tuple:
+        """The arguments differentiated against, checked to be floating point."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = tuple(bound.arguments[name] for name in self.wrt)
+        for name, value in zip(self.wrt, values):
+            _check_input(value, name)
+        return values
 
 
 _CALLER = """
@@ -145,7 +172,8 @@ def _make_caller(state: GradientFunction):
         name=name,
         defaults="".join(f", {d}" for d in defaults),
         parameters=", ".join(parameters),
-        all_floats=" and ".join(f"type({p}) is float" for p in state.signature.parameters),
+        all_floats="False" if state.has_aux else " and ".join(
+            f"type({p}) is float" for p in state.signature.parameters),
         fast=fast,
         checks=checks,
         arguments=", ".join(arguments),
@@ -197,25 +225,82 @@ def _check_input(value, name: str) -> None:
     )
 
 
-def grad(fun=None, wrt=0, *, cache=None):
+def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     """The gradient of ``fun``, a function returning a scalar, with respect to the argument(s) ``wrt``.
 
     Use as ``srcdiff.grad(f)``, ``@srcdiff.grad`` or ``@srcdiff.grad(wrt=("w", "b"))``. ``wrt`` is a position or
-    a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order). The code is
-    generated on the first call (so that functions ``fun`` calls may be defined after it) and cached in memory;
-    ``cache=True`` (or a folder, or the SRCDIFF_CACHE_DIR environment variable) also keeps it on disk for other
-    processes.
+    a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order). With
+    ``has_aux=True``, ``fun`` returns ``(value, aux)``; the gradient function then returns
+    ``(gradient, aux)``. The code is generated on the first call (so that functions ``fun`` calls may be
+    defined after it) and cached in memory; ``cache=True`` (or a folder, or the SRCDIFF_CACHE_DIR environment
+    variable) also keeps it on disk for other processes.
     """
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, False, cache).caller
-    return GradientFunction(fun, wrt, False, cache).caller
+        return lambda function: GradientFunction(function, wrt, False, cache, has_aux).caller
+    return GradientFunction(fun, wrt, False, cache, has_aux).caller
 
 
-def value_and_grad(fun=None, wrt=0, *, cache=None):
-    """Like ``grad``, but the function returns ``(value, gradient)``."""
+def value_and_grad(fun=None, wrt=0, *, has_aux=False, cache=None):
+    """Like ``grad``, but returns ``(value, gradient)`` (``((value, aux), gradient)`` with ``has_aux``)."""
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, True, cache).caller
-    return GradientFunction(fun, wrt, True, cache).caller
+        return lambda function: GradientFunction(function, wrt, True, cache, has_aux).caller
+    return GradientFunction(fun, wrt, True, cache, has_aux).caller
+
+
+_VJP_STATES: dict = {}
+
+
+def vjp(fun, *args, wrt=0, has_aux=False):
+    """``(output, pullback)``: ``fun(*args)`` and the function mapping an output cotangent to the cotangents
+    of the ``wrt`` arguments (a tuple when ``wrt`` is a tuple). With ``has_aux``, ``fun`` returns
+    ``(output, aux)`` and vjp returns ``(output, pullback, aux)``.
+
+    The output may be a scalar, an array or a tuple; the cotangent has its structure. The pullback may be
+    called more than once (each further call runs the forward sweep again).
+    """
+    key = (fun, wrt if isinstance(wrt, (int, str)) else tuple(wrt), has_aux)
+    state = _VJP_STATES.get(key)
+    if state is None:
+        state = _VJP_STATES[key] = GradientFunction(fun, wrt, False, None, has_aux, mode="vjp")
+    inputs = state.inputs(args, {})
+    compiled = state.generated
+    result = compiled(*args)
+    output, pullback = result[0], result[1]
+    used = []
+
+    def public_pullback(cotangent):
+        generated_pullback = pullback if not used else compiled(*args)[1]
+        used.append(True)
+        return state.shape_like(generated_pullback(cotangent), inputs)
+
+    return (output, public_pullback, result[2]) if has_aux else (output, public_pullback)
+
+
+def jacobian(fun, wrt=0, *, mode="reverse"):
+    """The Jacobian of ``fun`` with respect to ``wrt``: for an output of shape S and an input of shape I, an
+    array of shape S + I (as in JAX). A tuple ``wrt`` gives a tuple of Jacobians. ``mode="reverse"`` builds
+    it one output element at a time with the pullback."""
+    if mode != "reverse":
+        raise SrcdiffError(f"jacobian mode {mode!r} is not available; use mode='reverse'")
+
+    def jacobian_function(*args):
+        output, pullback = vjp(fun, *args, wrt=wrt)
+        single = not isinstance(wrt, (tuple, list))
+        output_shape = np.shape(output)
+        rows = []
+        for index in np.ndindex(*output_shape):
+            basis = np.zeros(output_shape)
+            basis[index] = 1.0
+            cotangents = pullback(basis if output_shape else 1.0)
+            rows.append((cotangents,) if single else cotangents)
+        blocks = []
+        for k in range(len(rows[0]) if rows else 0):
+            stacked = np.array([np.asarray(row[k], dtype=float) for row in rows])
+            blocks.append(stacked.reshape(output_shape + np.shape(rows[0][k])))
+        return blocks[0] if single else tuple(blocks)
+
+    jacobian_function.__name__ = f"jacobian_of_{getattr(fun, '__name__', 'function')}"
+    return jacobian_function
 
 
 def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False) -> str:

@@ -75,31 +75,37 @@ def entry_name(function_name: str, wrt: tuple, with_value: bool) -> str:
     return f"value_and_{name}" if with_value else name
 
 
-def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
+def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
+           mode: str = "grad") -> Derivative:
     """Generate the gradient code of ``function`` with respect to ``wrt``.
 
-    The result is one module: the gradient function, then a vjp function for each of the user's functions it
-    calls (and they call), each returning its result and a pullback.
+    The result is one module: the gradient function (``mode="grad"``) or the function returning the result and
+    its pullback (``mode="vjp"``), then a vjp function for each of the user's functions it calls (and they
+    call). With ``has_aux`` the function returns ``(value, aux)`` and only the value is differentiated.
     """
     parsed = parse_function(function)
     fence.check(parsed)
     wrt_names = resolve_wrt(parameter_names(parsed.node), wrt, parsed.name)
     module = Module(parsed.globals)
     context = Context(parsed, module)
-    name = entry_name(parsed.name, wrt_names, with_value)
+    if mode == "vjp":
+        name = f"vjp_{parsed.name}"
+        build = lambda reverse, returned, aux: reverse.build_vjp(name, returned, list(wrt_names), aux)  # noqa
+    else:
+        name = entry_name(parsed.name, wrt_names, with_value)
+        build = lambda reverse, returned, aux: reverse.build(name, returned, with_value, aux)  # noqa
     stages = {stage: [] for stage in STAGES}
-    entry = _transform(context, stages, lambda reverse, returned: reverse.build(name, returned, with_value),
-                       list(wrt_names))
+    entry = _transform(context, stages, build, list(wrt_names), has_aux=has_aux)
     functions = [entry]
     contexts = [context]
     floats_entry = None
-    if context.scalar_closed:
+    if context.scalar_closed and mode == "grad" and not has_aux:
         # the same gradient for calls with Python floats only: no shapes to undo, no output to check
         floats_entry = f"{name}_floats"
         floats_context = Context(parse_function(function), module)
         functions.append(_transform(
             floats_context, stages,
-            lambda reverse, returned: reverse.build(floats_entry, returned, with_value),
+            lambda reverse, returned, aux: reverse.build(floats_entry, returned, with_value),
             list(wrt_names), scalar=True))
         contexts.append(floats_context)
     while module.pending:
@@ -107,7 +113,8 @@ def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
         callee_context = _callee_context(callee, module)
         vjp_name = module.derivatives[callee]
         functions.append(_transform(callee_context, stages,
-                                    lambda reverse, returned: reverse.build_vjp(vjp_name, returned), None))
+                                    lambda reverse, returned, aux: reverse.build_vjp(vjp_name, returned),
+                                    None))
         contexts.append(callee_context)
     text = "\n\n".join(codegen.to_source(f) for f in functions)
     free_globals = {}
@@ -127,7 +134,8 @@ def derive(function, wrt=0, *, with_value: bool = False) -> Derivative:
     )
 
 
-def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False) -> ast.FunctionDef:
+def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
+               has_aux: bool = False) -> ast.FunctionDef:
     """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass."""
     parsed = context.parsed
     normal = normalize(context)
@@ -135,11 +143,14 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False)
         stages["parsed"].append(parsed.source + "\n")
         stages["normalized"].append(codegen.to_source(normal))
     returned = _returned_name(normal, context)
+    aux = None
+    if has_aux:
+        returned, aux = _split_aux(normal, returned, context)
     wrt = wrt if wrt is not None else parameter_names(parsed.node)
     activity = analyse(normal, wrt, returned, context)
     context.scalar_closed = scalar_closed(normal, activity, context)
     reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar)
-    adjoint = build(reverse, returned)
+    adjoint = build(reverse, returned, aux)
     stages["adjoint"].append(codegen.to_source(adjoint))
     final = optimize(adjoint, keep={reverse.tape})
     stages["optimized"].append(codegen.to_source(final))
@@ -192,6 +203,38 @@ def _returned_name(normal: ast.FunctionDef, context: Context) -> str:
         ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=final.value), final))
     final.value = ast.Name(id=name, ctx=ast.Load())
     return name
+
+
+def _split_aux(normal: ast.FunctionDef, returned: str, context: Context) -> tuple:
+    """For has_aux: the function returns (value, aux); differentiate the value, pass aux through."""
+    final = normal.body.pop()
+    packed = [s for s in normal.body if isinstance(s, ast.Assign) and s.targets[0].id == returned
+              if isinstance(s.targets[0], ast.Name)]
+    if len(packed) == 1 and isinstance(packed[0].value, ast.Tuple) and len(packed[0].value.elts) == 2 and all(
+            isinstance(e, ast.Name) for e in packed[0].value.elts):
+        # return value, aux: differentiate the value itself, so that nothing of aux needs a gradient
+        value, aux = (e.id for e in packed[0].value.elts)
+        final.value = ast.Name(id=value, ctx=ast.Load())
+        normal.body.append(final)
+        return value, aux
+    pair = ast.Name(id=returned, ctx=ast.Load())
+    check = ast.Expr(value=ast.Call(
+        func=ast.Attribute(value=ast.Name(id=context.runtime, ctx=ast.Load()), attr="check_aux", ctx=ast.Load()),
+        args=[pair], keywords=[]))
+    value, aux = context.namer.fresh("_value"), context.namer.fresh("_aux")
+    statements = [check] + [
+        ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
+                   value=ast.Subscript(value=ast.Name(id=returned, ctx=ast.Load()), slice=ast.Constant(index),
+                                       ctx=ast.Load()))
+        for index, name in enumerate((value, aux))
+    ]
+    for statement in statements:
+        ast.copy_location(statement, final)
+    normal.body.extend(statements)
+    final.value = ast.Name(id=value, ctx=ast.Load())
+    normal.body.append(final)
+    ast.fix_missing_locations(normal)
+    return value, aux
 
 
 def _pseudo_filename(parsed: ParsedFunction, name: str) -> str:

@@ -31,7 +31,6 @@ _REJECTED = {
     ast.FunctionDef: ("a nested function definition", "define the helper at module level"),
     ast.Match: ("a match statement", "use if/elif/else"),
     ast.Set: ("a set", "use a list or a tuple"),
-    ast.Dict: ("a dict", "pass the values as separate arguments"),
 }
 if hasattr(ast, "TryStar"):
     _REJECTED[ast.TryStar] = _REJECTED[ast.Try]

@@ -59,8 +59,8 @@ class ParsedFunction:
         lineno = getattr(node, "lineno", None) if node is not None else self.node.lineno
         col = getattr(node, "col_offset", None) if node is not None else None
         source_line = self.line(lineno)
-        if source_line is not None and col is not None:
-            col += len(source_line) - len(source_line.lstrip()) - self._indent_removed
+        if col is not None:
+            col += self._indent_removed  # the column in the file, whose lines were dedented for parsing
         return cls(message, filename=self.filename, lineno=lineno, col=col,
                    source_line=source_line, hint=hint)
 

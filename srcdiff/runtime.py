@@ -42,6 +42,15 @@ def seed(y):
     )
 
 
+def check_aux(pair):
+    """With has_aux=True the function returns (value, aux): say so clearly when it does not."""
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise TypeError(
+            "with has_aux=True the function must return a pair (value, aux), "
+            f"but it returned {type(pair).__name__}"
+        )
+
+
 def zeros_like(x):
     """A zero cotangent shaped like ``x`` (a float for a scalar, a list of zeros for a list)."""
     if isinstance(x, (list, tuple)):

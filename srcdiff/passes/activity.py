@@ -62,6 +62,9 @@ def describe(value: ast.expr, context: Context) -> Operation:
         return Operation("index", [value.value])
     if isinstance(value, (ast.Tuple, ast.List)):
         return Operation("pack", list(value.elts))
+    if isinstance(value, ast.Dict):
+        return Operation("unknown", list(value.values), why="a dict (gradients do not flow through dicts; "
+                         "return it as aux with has_aux=True, or pass its values separately)")
     if isinstance(value, ast.Attribute):
         if value.attr in _METADATA_ATTRIBUTES:
             return Operation("constant")

@@ -459,6 +459,9 @@ class Normalizer:
             return item
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.atom(e, out) for e in node.elts], ctx=ast.Load())
+        if isinstance(node, ast.Dict):  # carries no gradient: fine for has_aux, an error if differentiated
+            return ast.Dict(keys=[None if k is None else self.atom(k, out) for k in node.keys],
+                            values=[self.atom(v, out) for v in node.values])
         if isinstance(node, ast.IfExp):
             return self.atom(node, out)
         raise self.parsed.error(UnsupportedSyntaxError,

@@ -727,7 +727,7 @@ class ReverseMode:
 
     # ---- the whole function ----------------------------------------------------------------------------
 
-    def build(self, name: str, returned: str, with_value: bool) -> ast.FunctionDef:
+    def build(self, name: str, returned: str, with_value: bool, aux: str | None = None) -> ast.FunctionDef:
         forward = self.forward(self.function.body, 0)
         live: set = set()
         seed = []
@@ -758,7 +758,12 @@ class ReverseMode:
                 backward.append(self._zero(adjoint))
             results.append(_load(adjoint))
         gradient = results[0] if len(results) == 1 else ast.Tuple(elts=results, ctx=ast.Load())
-        value = ast.Tuple(elts=[_load(value_name), gradient], ctx=ast.Load()) if with_value else gradient
+        if aux is not None:  # has_aux: ((value, aux), gradient), or (gradient, aux)
+            value = (ast.Tuple(elts=[ast.Tuple(elts=[_load(value_name), _load(aux)], ctx=ast.Load()), gradient],
+                               ctx=ast.Load()) if with_value
+                     else ast.Tuple(elts=[gradient, _load(aux)], ctx=ast.Load()))
+        else:
+            value = ast.Tuple(elts=[_load(value_name), gradient], ctx=ast.Load()) if with_value else gradient
         prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
         if self.uses_tape:
             prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
@@ -780,18 +785,19 @@ class ReverseMode:
         return (axis is None or (isinstance(axis, ast.Constant) and axis.value is None)) and (
             keepdims is None or (isinstance(keepdims, ast.Constant) and not keepdims.value))
 
-    def build_vjp(self, name: str, returned: str) -> ast.FunctionDef:
+    def build_vjp(self, name: str, returned: str, wrt=None, aux: str | None = None) -> ast.FunctionDef:
         """``name(*args) -> (result, pullback)``: the forward sweep, and the backward sweep as a closure.
 
-        The pullback takes the cotangent of the result and returns one cotangent per parameter. It restores
-        the forward sweep's values as it goes, so each pullback is called once.
+        The pullback takes the cotangent of the result and returns one cotangent per parameter (or per name in
+        ``wrt``). It restores the forward sweep's values as it goes, so each pullback is called once. With
+        ``aux``, the function returns ``(result, pullback, aux)``.
         """
         forward = self.forward(self.function.body, 0)
         adjoint = self.namer.adjoint(returned)
         live = {adjoint} if returned in self.active else set()
         backward = self.backward(self.function.body, 0, live)
         results = []
-        for param in _parameters(self.function):
+        for param in (wrt if wrt is not None else _parameters(self.function)):
             param_adjoint = self.namer.adjoint(param)
             if param_adjoint not in live:
                 backward.append(self._zero(param_adjoint))
@@ -810,7 +816,8 @@ class ReverseMode:
                                kw_defaults=[], kwarg=None, defaults=[]),
             body=pullback_body, decorator_list=[], returns=None, type_params=[],
         )
-        result = ast.Tuple(elts=[_load(returned), _load(pullback_name)], ctx=ast.Load())
+        outputs = [_load(returned), _load(pullback_name)] + ([_load(aux)] if aux else [])
+        result = ast.Tuple(elts=outputs, ctx=ast.Load())
         arguments = copy.deepcopy(self.function.args)
         arguments.defaults, arguments.kw_defaults = [], [None] * len(arguments.kwonlyargs)
         body = prologue + forward + [pullback, ast.Return(value=result)]
