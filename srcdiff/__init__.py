@@ -1,7 +1,7 @@
 """srcdiff: reverse-mode automatic differentiation of Python and numpy by source transformation."""
 
 from . import rules as _rules  # noqa: F401  (fills the rule table)
-from .api import grad, jacobian, source, value_and_grad, vjp
+from .api import grad, jacobian, jvp, source, value_and_grad, vjp
 from .errors import (
     InputTypeError,
     NonScalarOutputError,
@@ -11,7 +11,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .rules import defvjp, nondifferentiable
+from .rules import defjvp, defvjp, nondifferentiable
 
 __version__ = "0.1.0"
 
@@ -28,9 +28,11 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "jvp",
     "jacobian",
     "source",
     "defvjp",
+    "defjvp",
     "nondifferentiable",
     "SrcdiffError",
     "SourceUnavailableError",

@@ -276,16 +276,59 @@ def vjp(fun, *args, wrt=0, has_aux=False):
     return (output, public_pullback, result[2]) if has_aux else (output, public_pullback)
 
 
-def jacobian(fun, wrt=0, *, mode="reverse"):
+_JVP_STATES: dict = {}
+
+
+def jvp(fun, args, tangents):
+    """``(output, output_tangent)``: ``fun(*args)`` and its directional derivative along ``tangents``.
+
+    As in JAX, ``args`` holds every argument and ``tangents`` one tangent per argument, in the same order
+    (``None`` for an argument held constant). The code is forward mode, generated once per pattern of
+    constant arguments.
+    """
+    args, tangents = tuple(args), tuple(tangents)
+    if len(args) != len(tangents):
+        raise SrcdiffError(f"jvp needs one tangent per argument: {len(args)} arguments, {len(tangents)} tangents")
+    varied = tuple(i for i, t in enumerate(tangents) if t is not None)
+    if not varied:
+        output = fun(*args)
+        return output, runtime.zeros_like(output)
+    key = (fun, varied)
+    state = _JVP_STATES.get(key)
+    if state is None:
+        state = _JVP_STATES[key] = GradientFunction(fun, varied, False, None, mode="jvp")
+    for index in varied:
+        _check_input(args[index], state.wrt[varied.index(index)])
+        if np.shape(tangents[index]) != np.shape(args[index]):
+            raise SrcdiffError(
+                f"the tangent of argument {index} has shape {np.shape(tangents[index])}, but the argument has "
+                f"shape {np.shape(args[index])}"
+            )
+    return state.generated(*args, *(tangents[i] for i in varied))
+
+
+def jacobian(fun, wrt=0, *, mode=None):
     """The Jacobian of ``fun`` with respect to ``wrt``: for an output of shape S and an input of shape I, an
-    array of shape S + I (as in JAX). A tuple ``wrt`` gives a tuple of Jacobians. ``mode="reverse"`` builds
-    it one output element at a time with the pullback."""
-    if mode != "reverse":
-        raise SrcdiffError(f"jacobian mode {mode!r} is not available; use mode='reverse'")
+    array of shape S + I (as in JAX). A tuple ``wrt`` gives a tuple of Jacobians.
+
+    ``mode="forward"`` builds it one input element at a time (a jvp each), ``mode="reverse"`` one output
+    element at a time (a pullback each); by default the one with fewer passes.
+    """
+    if mode not in (None, "forward", "reverse"):
+        raise SrcdiffError(f"jacobian takes mode='forward' or mode='reverse', not {mode!r}")
+    single = not isinstance(wrt, (tuple, list))
 
     def jacobian_function(*args):
+        names = compiler.resolve_wrt(list(inspect.signature(fun).parameters), wrt, fun.__name__)
+        positions = [list(inspect.signature(fun).parameters).index(n) for n in names]
+        chosen = mode
+        if chosen is None:
+            inputs = sum(np.size(args[p]) for p in positions)
+            chosen = "forward" if inputs <= np.size(fun(*args)) else "reverse"
+        if chosen == "forward":
+            blocks = tuple(_forward_jacobian(fun, args, p) for p in positions)
+            return blocks[0] if single else blocks
         output, pullback = vjp(fun, *args, wrt=wrt)
-        single = not isinstance(wrt, (tuple, list))
         output_shape = np.shape(output)
         rows = []
         for index in np.ndindex(*output_shape):
@@ -303,10 +346,33 @@ def jacobian(fun, wrt=0, *, mode="reverse"):
     return jacobian_function
 
 
-def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False) -> str:
-    """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline)."""
+def _forward_jacobian(fun, args: tuple, position: int):
+    """The Jacobian with respect to ``args[position]``, a column (jvp) per input element."""
+    x = args[position]
+    tangents = [None] * len(args)
+    columns = []
+    output = None
+    for index in np.ndindex(*np.shape(x)):
+        basis = np.zeros(np.shape(x))
+        basis[index] = 1.0
+        tangents[position] = basis if np.shape(x) else 1.0
+        output, column = jvp(fun, args, tangents)
+        columns.append(np.asarray(column, dtype=float))
+    output_shape = np.shape(output)
+    stacked = np.array(columns).reshape(np.shape(x) + output_shape) if columns else np.zeros(output_shape)
+    return np.moveaxis(stacked, tuple(range(np.ndim(x))), tuple(range(len(output_shape),
+                                                                     len(output_shape) + np.ndim(x))))
+
+
+def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False,
+           mode: str = "reverse") -> str:
+    """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline).
+
+    ``mode="forward"`` shows the forward-mode (jvp) code instead, with tangents for ``wrt``.
+    """
     state = getattr(fun, "srcdiff", None)
     if isinstance(state, GradientFunction):
         fun, wrt, with_value = state.function, state.wrt, state.with_value
-    text = compiler.stage_source(fun, wrt, stage, with_value=with_value)
+    text = compiler.stage_source(fun, wrt, stage, with_value=with_value,
+                                 mode="jvp" if mode == "forward" else "grad")
     return codegen.format_source(text) if format else text

@@ -14,6 +14,7 @@ from .context import Context, Module
 from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
 from .passes.activity import analyse
+from .passes.forward import ForwardMode
 from .passes.normalize import normalize
 from .passes.optimize import optimize
 from .passes.reverse import ReverseMode, scalar_closed
@@ -86,6 +87,8 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
     parsed = parse_function(function)
     fence.check(parsed)
     wrt_names = resolve_wrt(parameter_names(parsed.node), wrt, parsed.name)
+    if mode == "jvp":
+        return _derive_forward(parsed, wrt_names)
     module = Module(parsed.globals)
     context = Context(parsed, module)
     if mode == "vjp":
@@ -131,6 +134,43 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
         filename=_pseudo_filename(parsed, name),
         guards=list(module.guards),
         floats_entry=floats_entry,
+    )
+
+
+def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
+    """Forward mode: ``jvp_f(*args, *tangents) -> (value, tangent)``, tangents for ``tangent_names``."""
+    module = Module(parsed.globals, kind="jvp")
+    stages = {stage: [] for stage in STAGES}
+    name = f"jvp_{parsed.name}"
+    functions, contexts = [], []
+    pending = [(parsed, name, list(tangent_names))]
+    while pending:
+        function_parsed, function_name, varied = pending.pop(0)
+        context = Context(function_parsed, module)
+        normal = normalize(context)
+        stages["parsed"].append(function_parsed.source + "\n")
+        stages["normalized"].append(codegen.to_source(normal))
+        returned = _returned_name(normal, context)
+        activity = analyse(normal, varied, returned, context)
+        built = ForwardMode(context, normal, varied, activity).build(function_name, returned, varied)
+        stages["adjoint"].append(codegen.to_source(built))
+        final = optimize(built, keep=set())
+        stages["optimized"].append(codegen.to_source(final))
+        functions.append(final)
+        contexts.append(context)
+        while module.pending:
+            callee = module.pending.pop(0)
+            callee_parsed = _callee_context(callee, module).parsed
+            pending.append((callee_parsed, module.derivatives[callee], parameter_names(callee_parsed.node)))
+    free_globals = {}
+    for function_node, function_context in zip(functions, contexts):
+        free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
+    return Derivative(
+        source="\n\n".join(codegen.to_source(f) for f in functions), entry=name, free_globals=free_globals,
+        runtime_names=set().union(*(_runtime_names(f, c) for f, c in zip(functions, contexts))),
+        injected=dict(module.injected), free_vars=tuple(parsed.function.__code__.co_freevars),
+        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
+        filename=_pseudo_filename(parsed, name), guards=list(module.guards),
     )
 
 
@@ -268,8 +308,9 @@ def _runtime_names(function: ast.FunctionDef, context: Context) -> set:
     }
 
 
-def stage_source(function, wrt=0, stage: str = "optimized", *, with_value: bool = False) -> str:
+def stage_source(function, wrt=0, stage: str = "optimized", *, with_value: bool = False,
+                 mode: str = "grad") -> str:
     """The source text of one stage of the pipeline."""
     if stage not in STAGES:
         raise UnsupportedSyntaxError(f"unknown stage {stage!r}; the stages are {', '.join(STAGES)}")
-    return derive(function, wrt, with_value=with_value).stages[stage]
+    return derive(function, wrt, with_value=with_value, mode=mode).stages[stage]

@@ -20,22 +20,24 @@ class Module:
     share the injected names (numpy, the runtime, rules) and call each other by name.
     """
 
-    def __init__(self, globals_: dict | None = None):
+    def __init__(self, globals_: dict | None = None, kind: str = "vjp"):
         self.globals = globals_  # the namespace the generated module runs in: the gradient's user module
+        self.kind = kind  # what callees get: "vjp" functions (reverse mode) or "jvp" functions (forward)
         self.injected: dict = {}  # name in generated code -> the object it stands for
         self.derivatives: dict = {}  # user function -> name of its generated vjp function
         self.pending: list = []  # user functions whose vjp functions are still to be generated
         self.guards: list = []  # (namespace, name, object): the bindings the generated code assumes
 
     def request(self, function, context: "Context") -> str:
-        """The name of the vjp function of ``function``, scheduling it to be generated if it is new."""
+        """The name of the derivative (vjp, or jvp in forward mode) of ``function``, scheduling it to be
+        generated if it is new."""
         if function not in self.derivatives:
             name = getattr(function, "__name__", "function").strip("<>")
             taken = set(self.injected) | set(self.derivatives.values()) | context.namer.taken
-            candidate, index = f"vjp_{name}", 0
+            candidate, index = f"{self.kind}_{name}", 0
             while candidate in taken:
                 index += 1
-                candidate = f"vjp_{name}_{index}"
+                candidate = f"{self.kind}_{name}_{index}"
             self.derivatives[function] = candidate
             self.pending.append(function)
         context.namer.reserve(self.derivatives[function])

@@ -383,6 +383,17 @@ def append(items, value):
     return items
 
 
+def with_item(tangent, index, value):
+    """A copy of ``tangent`` with ``value`` at ``index`` (the tangent of ``y[index] = v``)."""
+    if isinstance(tangent, list):
+        out = list(tangent)
+        out[index] = value
+        return out
+    out = np.array(tangent, dtype=np.result_type(tangent, value, 1.0))
+    out[index] = value
+    return out
+
+
 def zero_at(g, index):
     """A copy of the cotangent ``g`` with zeros at ``index`` (the values there were overwritten)."""
     if isinstance(g, list):

@@ -82,6 +82,32 @@ class Contribution:
 # numpy reductions whose result is a scalar when they reduce over every axis
 _FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
 
+def instantiate(template: ast.expr, bindings: dict, rule, context: Context) -> ast.expr | None:
+    """A rule's expression with its parameters replaced by operands and its globals by generated-code names;
+    None when it refers to something generated code cannot reach (the rule is then called instead)."""
+    local_names = {n.id for n in ast.walk(template) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+    class Substitute(ast.NodeTransformer):
+        failed = False
+
+        def visit_Name(self, node):
+            if node.id in bindings:
+                return copy.deepcopy(bindings[node.id])
+            if node.id in local_names:
+                return node
+            value = rule.template_globals.get(node.id, getattr(builtins, node.id, MISSING))
+            if value is MISSING:
+                Substitute.failed = True
+                return node
+            if getattr(builtins, node.id, MISSING) is value:
+                if context.parsed.resolve(ast.Name(id=node.id)) is value:
+                    return node
+            return context.reference(value)
+
+    result = Substitute().visit(copy.deepcopy(template))
+    return None if Substitute.failed else result
+
+
 # numpy functions that map scalars to scalars
 _SCALAR_NUMPY = {getattr(np, name) for name in (
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "square", "abs", "negative", "log1p",
@@ -296,7 +322,7 @@ class ReverseMode:
             for position in active_positions:
                 if position >= len(template) or template[position] is None:
                     continue
-                expression = self._instantiate(template[position], bindings, rule)
+                expression = instantiate(template[position], bindings, rule, self.context)
                 if expression is None:
                     break
                 expressions[position] = expression
@@ -363,32 +389,6 @@ class ReverseMode:
             if shape is not None and self.shapes.get(expression.args[1].id) == shape:
                 return expression.args[0]
         return expression
-
-    def _instantiate(self, template: ast.expr, bindings: dict, rule) -> ast.expr | None:
-        """The template with parameters replaced by operands and globals by generated-code names."""
-        local_names = {n.id for n in ast.walk(template) if isinstance(n, ast.Name)
-                       and isinstance(n.ctx, ast.Store)}
-        context = self.context
-
-        class Substitute(ast.NodeTransformer):
-            failed = False
-
-            def visit_Name(self, node):
-                if node.id in bindings:
-                    return copy.deepcopy(bindings[node.id])
-                if node.id in local_names:
-                    return node
-                value = rule.template_globals.get(node.id, getattr(builtins, node.id, MISSING))
-                if value is MISSING:
-                    Substitute.failed = True
-                    return node
-                if getattr(builtins, node.id, MISSING) is value:
-                    if context.parsed.resolve(ast.Name(id=node.id)) is value:
-                        return node
-                return context.reference(value)
-
-        result = Substitute().visit(copy.deepcopy(template))
-        return None if Substitute.failed else result
 
     def _saved_names(self) -> set:
         """Names the backward sweep reads that the forward sweep may overwrite: they go on the tape."""

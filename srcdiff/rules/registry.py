@@ -29,6 +29,9 @@ class Rule:
     any_keyword: bool = False  # the rule takes **kwargs: keywords it does not name are fine
     template_names: tuple = ("g", "ans")  # the rule's names for the cotangent and the result
     inlinable: bool = False  # a rule of one return statement, without *args
+    # forward mode: ("elementwise",) tangents follow from this rule's expressions; ("linear", positions) the
+    # primal applied to the tangents; ("rule", jvp) a forward rule jvp(tangents, ans, *args, **kwargs)
+    forward: tuple | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -113,6 +116,32 @@ def defvjp(primal, rule=None):
     _RULES[_key(primal)] = entry
     _VERSION[0] += 1
     return rule
+
+
+def defjvp(primal, rule=None):
+    """Register the forward-mode rule ``rule(tangents, ans, *args, **kwargs)`` of ``primal``.
+
+    ``tangents`` has one tangent per positional argument (None for an argument held constant); the rule returns
+    the tangent of the output. Use as ``@defjvp(primal)`` or ``defjvp(primal)(rule)``.
+    """
+    if rule is None:
+        def register(rule_fn):
+            defjvp(primal, rule_fn)
+            return rule_fn
+        return register
+    entry = _RULES.get(_key(primal))
+    if entry is None:
+        entry = Rule(primal, None, _primal_name(primal))
+        entry.differentiable_forward_only = True
+        _RULES[_key(primal)] = entry
+    entry.forward = ("rule", rule)
+    _VERSION[0] += 1
+    return rule
+
+
+def forward_kind(primal, kind: str, *positions) -> None:
+    """Declare how forward mode treats a built-in rule: "elementwise", or "linear" in ``positions``."""
+    _RULES[_key(primal)].forward = (kind, positions)
 
 
 def nondifferentiable(*primals):

@@ -1,0 +1,265 @@
+"""Forward mode: tangent-linear code, the tangent ``dx`` computed beside each value ``x``.
+
+Before (normal form)::
+
+    _t1 = np.sin(x)
+    y = _t1 * x
+    return y
+
+After::
+
+    _t1 = np.sin(x)
+    d_t1 = dx * np.cos(x)
+    y = _t1 * x
+    dy = d_t1 * x + dx * _t1
+    return y, dy
+
+Branches and loops keep their shape: the tangents are computed in the same pass as the values, so nothing
+needs saving. Calls to the user's functions go to their generated jvp functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from .. import runtime
+from ..context import Context
+from ..errors import NoRuleError
+from .activity import Activity, Operation, assignments
+from .normalize import is_loop_exit
+from .reverse import _RESULT, bind_arguments, instantiate
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Store())
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign(targets=[_store(name)], value=value)
+
+
+def _call(func: ast.expr, *args: ast.expr, keywords=()) -> ast.Call:
+    return ast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+class ForwardMode:
+    """Builds the jvp function ``f(*args, *tangents) -> (value, tangent)`` from a function in normal form."""
+
+    def __init__(self, context: Context, function: ast.FunctionDef, varied_params: list, activity: Activity):
+        self.context = context
+        self.function = function
+        self.varied_params = varied_params
+        self.activity = activity
+        self.active = activity.active
+        self.namer = context.namer
+        self.tangents: dict = {}
+
+    def tangent(self, name: str) -> str:
+        """The tangent variable of ``name``: ``dx`` for ``x``."""
+        if name not in self.tangents:
+            self.tangents[name] = self.namer.unique("d" + name)
+        return self.tangents[name]
+
+    def _runtime(self, name: str) -> ast.expr:
+        return self.context.reference(getattr(runtime, name))
+
+    def _tangent_or_zero(self, atom: ast.expr) -> ast.expr:
+        if isinstance(atom, ast.Name) and atom.id in self.active:
+            return _load(self.tangent(atom.id))
+        return _call(self._runtime("zeros_like"), copy.deepcopy(atom))
+
+    # ---- statements ------------------------------------------------------------------------------------
+
+    def block(self, body: list) -> list:
+        out = []
+        for statement in body:
+            if isinstance(statement, ast.Assign):
+                out.extend(self._assignment(statement))
+            elif isinstance(statement, ast.If) and not is_loop_exit(statement):
+                out.append(ast.copy_location(ast.If(test=statement.test, body=self.block(statement.body)
+                                                    or [ast.Pass()], orelse=self.block(statement.orelse)),
+                                             statement))
+            elif isinstance(statement, ast.For):
+                out.append(ast.copy_location(ast.For(target=statement.target, iter=statement.iter,
+                                                     body=self.block(statement.body), orelse=[]), statement))
+            elif isinstance(statement, ast.While):
+                out.append(ast.copy_location(ast.While(test=statement.test, body=self.block(statement.body),
+                                                       orelse=[]), statement))
+            elif isinstance(statement, ast.Return):
+                continue
+            else:
+                out.append(statement)
+        return out
+
+    def _assignment(self, statement: ast.Assign) -> list:
+        target = statement.targets[0].id
+        operation = self.activity.operations[id(statement)]
+        if target not in self.active:
+            return [statement]
+        tangent = self.tangent(target)
+        if operation.kind == "call":
+            return self._call_statement(statement, operation, tangent)
+        if operation.kind == "append":
+            item = operation.args[1]
+            append = _call(ast.Attribute(value=_load(tangent), attr="append", ctx=ast.Load()),
+                           self._tangent_or_zero(item))
+            return [statement, ast.Expr(value=append)]
+        if operation.kind == "setitem":
+            value = operation.args[1]
+            update = _call(self._runtime("with_item"), self._tangent_or_zero(operation.args[0]),
+                           copy.deepcopy(operation.index), self._tangent_or_zero(value))
+            return [_assign(tangent, update), statement]
+        terms = self._terms(statement, operation, target)
+        reads_result = any(isinstance(n, ast.Name) and n.id == _RESULT for t in terms for n in ast.walk(t))
+        operands = {n.id for a in operation.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+        if not terms:
+            value = _call(self._runtime("zeros_like"), _load(target))
+            return [statement, _assign(tangent, value)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = ast.BinOp(left=total, op=ast.Add(), right=term)
+        if target in operands:
+            # x = f(x): the tangent reads the old x, so it comes first (the result is computed before it
+            # when the tangent needs it too)
+            if reads_result:
+                result = self.namer.fresh("_new")
+                value = copy.deepcopy(statement.value)
+                return [_assign(result, value), _assign(tangent, _rename(total, _RESULT, result)),
+                        ast.copy_location(_assign(target, _load(result)), statement)]
+            return [_assign(tangent, total), statement]
+        return [statement, _assign(tangent, _rename(total, _RESULT, target))]
+
+    def _call_statement(self, statement, operation: Operation, tangent: str) -> list:
+        callee = operation.callee
+        arguments = bind_arguments(callee, operation.args, operation.keywords, self.context)
+        jvp = self.context.module.request(callee, self.context)
+        self.context.module.guards.append(self.context.binding(statement.value.func, callee))
+        values = [value for _, value, _ in arguments]
+        tangents = [self._tangent_or_zero(value) for value in values]
+        call = _call(_load(jvp), *values, *tangents)
+        target = statement.targets[0].id
+        pair = ast.Tuple(elts=[_store(target), _store(tangent)], ctx=ast.Store())
+        return [ast.copy_location(ast.Assign(targets=[pair], value=call), statement)]
+
+    # ---- tangent terms ---------------------------------------------------------------------------------
+
+    def _terms(self, statement: ast.Assign, operation: Operation, target: str) -> list:
+        """One expression per active operand: its contribution to the tangent of the result."""
+        if operation.kind == "copy":
+            return [_load(self.tangent(operation.args[0].id))]
+        if operation.kind == "constant":
+            return []
+        if operation.kind == "index":
+            base = operation.args[0].id
+            item = ast.Subscript(value=_load(self.tangent(base)), slice=copy.deepcopy(statement.value.slice),
+                                 ctx=ast.Load())
+            return [item]
+        if operation.kind == "pack":
+            elements = [self._tangent_or_zero(e) for e in operation.args]
+            return [type(statement.value)(elts=elements, ctx=ast.Load())]
+        if operation.kind == "rule":
+            return self._rule_terms(statement, operation)
+        raise self.context.parsed.error(NoRuleError, f"srcdiff cannot compute tangents of {operation.why}",
+                                        statement)
+
+    def _active_positions(self, operation: Operation) -> list:
+        return [p for p, arg in enumerate(operation.args)
+                if isinstance(arg, ast.Name) and arg.id in self.active]
+
+    def _rule_terms(self, statement, operation: Operation) -> list:
+        rule = operation.rule
+        forward = rule.forward
+        active = self._active_positions(operation)
+        if forward is None:
+            name = rule.name
+            raise self.context.parsed.error(
+                NoRuleError, f"srcdiff has no forward-mode rule for {name}", statement,
+                hint=f"register one with srcdiff.defjvp({name}): a function (tangents, ans, *args) returning the "
+                "tangent of the result, where tangents holds one tangent per argument (None for a constant)",
+            )
+        kind = forward[0]
+        if kind == "elementwise":
+            terms = []
+            for position in active:
+                template = rule.template[position] if rule.template and position < len(rule.template) else None
+                if template is None:
+                    continue
+                terms.append(self._elementwise_term(template, rule, operation, position))
+            return terms
+        if kind == "linear":
+            terms = []
+            for position in active:
+                if position not in forward[1]:
+                    continue
+                args = [copy.deepcopy(a) for a in operation.args]
+                args[position] = _load(self.tangent(operation.args[position].id))
+                value = statement.value
+                if isinstance(value, ast.BinOp):  # x @ y
+                    terms.append(ast.BinOp(left=args[0], op=copy.deepcopy(value.op), right=args[1]))
+                    continue
+                keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()
+                            if k not in rule.params[:len(args)]]
+                terms.append(_call(copy.deepcopy(value.func), *args, keywords=keywords))
+            return terms
+        jvp = forward[1]
+        tangents = ast.Tuple(elts=[_load(self.tangent(a.id)) if isinstance(a, ast.Name) and a.id in self.active
+                                   else ast.Constant(None) for a in operation.args], ctx=ast.Load())
+        keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()]
+        return [_call(self.context.reference(jvp), tangents, _load(_RESULT),
+                      *[copy.deepcopy(a) for a in operation.args], keywords=keywords)]
+
+    def _elementwise_term(self, template, rule, operation: Operation, position: int) -> ast.expr:
+        """The adjoint expression for ``position`` with the cotangent replaced by that operand's tangent."""
+        expression = template
+        if (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name)
+                and expression.func.id == "unbroadcast" and len(expression.args) == 2):
+            expression = expression.args[0]  # tangents broadcast forward by themselves
+        bindings = {rule.template_names[0]: _load(self.tangent(operation.args[position].id)),
+                    rule.template_names[1]: _load(_RESULT)}
+        for name, arg in zip(rule.params, operation.args):
+            bindings[name] = arg
+        bindings.update(operation.keywords)
+        for name in rule.params:
+            if name not in bindings and name in rule.defaults:
+                bindings[name] = ast.Constant(rule.defaults[name])
+        term = instantiate(expression, bindings, rule, self.context)
+        if term is None:
+            raise self.context.parsed.error(NoRuleError, f"srcdiff cannot derive the tangent of {rule.name}",
+                                            hint=f"register a forward rule with srcdiff.defjvp({rule.name})")
+        return term
+
+    # ---- the whole function ----------------------------------------------------------------------------
+
+    def build(self, name: str, returned: str, tangent_params: list) -> ast.FunctionDef:
+        params = [a.arg for a in self.function.args.posonlyargs + self.function.args.args
+                  + self.function.args.kwonlyargs]
+        prologue = []
+        for param in params:
+            if param in self.active and param not in tangent_params:
+                prologue.append(_assign(self.tangent(param), _call(self._runtime("zeros_like"), _load(param))))
+        body = self.block(self.function.body)
+        if returned in self.active:
+            result_tangent = _load(self.tangent(returned))
+        else:
+            result_tangent = _call(self._runtime("zeros_like"), _load(returned))
+        value = ast.Tuple(elts=[_load(returned), result_tangent], ctx=ast.Load())
+        arguments = ast.arguments(
+            posonlyargs=[], args=[ast.arg(arg=p) for p in params]
+            + [ast.arg(arg=self.tangent(p)) for p in tangent_params],
+            vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        function = ast.FunctionDef(name=name, args=arguments, body=prologue + body + [ast.Return(value=value)],
+                                   decorator_list=[], returns=None, type_params=[])
+        return ast.fix_missing_locations(function)
+
+
+def _rename(expression, old: str, new: str):
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return _load(new) if node.id == old else node
+
+    return Rename().visit(copy.deepcopy(expression))
