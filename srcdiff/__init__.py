@@ -1,7 +1,7 @@
 """srcdiff: reverse-mode automatic differentiation of Python and numpy by source transformation."""
 
 from . import rules as _rules  # noqa: F401  (fills the rule table)
-from .api import grad, jacobian, jvp, source, value_and_grad, vjp
+from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import (
     InputTypeError,
     NonScalarOutputError,
@@ -30,6 +30,8 @@ __all__ = [
     "vjp",
     "jvp",
     "jacobian",
+    "hessian",
+    "hvp",
     "source",
     "defvjp",
     "defjvp",

@@ -21,7 +21,7 @@ class GradientFunction:
     """
 
     def __init__(self, function, wrt, with_value: bool, disk_cache=None, has_aux: bool = False,
-                 mode: str = "grad"):
+                 mode: str = "grad", tangent_wrt: tuple | None = None):
         if not callable(function):
             raise SrcdiffError(f"grad needs a function, got {function!r}")
         self.function = _unwrap(function)
@@ -35,13 +35,14 @@ class GradientFunction:
         self.disk_cache = disk_cache
         self.has_aux = has_aux
         self.mode = mode
+        self.tangent_wrt = tangent_wrt
         self.compiled = None
         self.derivative = None
         self.caller = _make_caller(self) if mode == "grad" else None
 
     def compile(self):
         """Generate (or take from the cache) and bind the gradient; return it and the guards it relies on."""
-        options = (self.with_value, self.has_aux, self.mode)
+        options = (self.with_value, self.has_aux, self.mode, self.tangent_wrt)
         cache_key = cache.key(self.function, self.wrt, options)
         entry = cache.get(cache_key)
         if entry is None:
@@ -49,7 +50,8 @@ class GradientFunction:
             derivative = cache.load(directory, self.function, self.wrt, options) if directory else None
             if derivative is None:
                 derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value,
-                                             has_aux=self.has_aux, mode=self.mode)
+                                             has_aux=self.has_aux, mode=self.mode,
+                                             tangent_wrt=self.tangent_wrt)
                 if directory:
                     cache.store(directory, self.function, self.wrt, options, derivative)
             names = (derivative.entry, derivative.floats_entry or derivative.entry)
@@ -225,6 +227,35 @@ def _check_input(value, name: str) -> None:
     )
 
 
+def _second_derivative(gradient, wrt):
+    """``grad(grad(f))``: the derivative of a scalar gradient, by forward mode over the gradient's code."""
+    inner = gradient.srcdiff
+    if inner.mode != "grad" or inner.has_aux or inner.with_value or not inner.single:
+        raise SrcdiffError("grad of a gradient needs a plain grad(f) with a single wrt as the inner function")
+    parameters = [p.name for p in inner.signature.parameters.values()]
+    outer = compiler.resolve_wrt(parameters, wrt, inner.function.__name__)
+    state = GradientFunction(inner.function, inner.wrt, False, None, mode="hvp", tangent_wrt=outer)
+    positions = [parameters.index(name) for name in outer]
+
+    def second(*args):
+        for position, name in zip(positions, outer):
+            _check_input(args[position], name)
+        partials = []
+        for position in positions:
+            tangents = [1.0 if p == position else runtime.zeros_like(args[p]) for p in positions]
+            first, tangent = state.generated(*args, *tangents)
+            if np.ndim(first) != 0:
+                raise NonScalarOutputError(
+                    f"grad of grad({inner.function.__name__}) needs a scalar gradient, but it has shape "
+                    f"{np.shape(first)}; use srcdiff.hessian for the matrix of second derivatives")
+            partials.append(tangent)
+        return partials[0] if not isinstance(wrt, (tuple, list)) else tuple(partials)
+
+    second.__name__ = second.__qualname__ = f"d2{inner.function.__name__}"
+    second.srcdiff = state
+    return second
+
+
 def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     """The gradient of ``fun``, a function returning a scalar, with respect to the argument(s) ``wrt``.
 
@@ -236,7 +267,9 @@ def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     variable) also keeps it on disk for other processes.
     """
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, False, cache, has_aux).caller
+        return lambda function: grad(function, wrt, has_aux=has_aux, cache=cache)
+    if isinstance(getattr(fun, "srcdiff", None), GradientFunction) and fun.srcdiff.mode == "grad":
+        return _second_derivative(fun, wrt)
     return GradientFunction(fun, wrt, False, cache, has_aux).caller
 
 
@@ -307,6 +340,69 @@ def jvp(fun, args, tangents):
     return state.generated(*args, *(tangents[i] for i in varied))
 
 
+def hvp(fun, wrt=0):
+    """The Hessian-vector product of ``fun`` (scalar output) with respect to ``wrt``, without forming the
+    Hessian: ``hvp(f)(*args, v)`` is H v, where H holds the second derivatives of ``f`` at ``args``. With a
+    tuple ``wrt``, ``v`` is a tuple of vectors and the result a tuple. Forward mode over the generated
+    gradient: one pass, about the cost of two gradients."""
+    single = not isinstance(wrt, (tuple, list))
+    state = GradientFunction(fun, wrt, False, None, mode="hvp")
+    state.tangent_wrt = state.wrt
+    parameters = [p.name for p in state.signature.parameters.values()]
+    positions = [parameters.index(name) for name in state.wrt]
+
+    def hessian_vector_product(*args_and_vector):
+        *args, vector = args_and_vector
+        vectors = (vector,) if single else tuple(vector)
+        if len(vectors) != len(positions):
+            raise SrcdiffError(f"hvp needs one vector per wrt argument ({len(positions)}), got {len(vectors)}")
+        for position, name, v in zip(positions, state.wrt, vectors):
+            _check_input(args[position], name)
+            if np.shape(v) != np.shape(args[position]):
+                raise SrcdiffError(f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "
+                                   f"{np.shape(args[position])}")
+        _, product = state.generated(*args, *vectors)
+        product = state.shape_like(product, [args[p] for p in positions])
+        return product
+
+    hessian_vector_product.__name__ = f"hvp_{getattr(fun, '__name__', 'function')}"
+    hessian_vector_product.srcdiff = state
+    return hessian_vector_product
+
+
+def hessian(fun, wrt=0):
+    """The matrix of second derivatives of ``fun`` (scalar output) with respect to ``wrt``: shape I + I for
+    an input of shape I; for a tuple ``wrt``, a tuple of tuples of blocks. Built column by column from
+    Hessian-vector products (forward over reverse)."""
+    single = not isinstance(wrt, (tuple, list))
+    product = hvp(fun, wrt)
+    state = product.srcdiff
+    parameters = [p.name for p in state.signature.parameters.values()]
+    positions = [parameters.index(name) for name in state.wrt]
+
+    def hessian_function(*args):
+        inputs = [np.asarray(args[p], dtype=float) for p in positions]
+        blocks = [[None] * len(positions) for _ in positions]
+        for j, x in enumerate(inputs):
+            columns = []
+            for index in np.ndindex(*x.shape):
+                vectors = [np.zeros(v.shape) if v.shape else 0.0 for v in inputs]
+                if x.shape:
+                    vectors[j][index] = 1.0
+                else:
+                    vectors[j] = 1.0
+                result = product(*args, vectors[0] if single else tuple(vectors))
+                columns.append((result,) if single else result)
+            for i, y in enumerate(inputs):
+                stacked = np.array([np.asarray(c[i], dtype=float) for c in columns])
+                blocks[i][j] = np.moveaxis(stacked.reshape(x.shape + y.shape), tuple(range(x.ndim)),
+                                           tuple(range(y.ndim, y.ndim + x.ndim)))
+        return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
+
+    hessian_function.__name__ = f"hessian_of_{getattr(fun, '__name__', 'function')}"
+    return hessian_function
+
+
 def jacobian(fun, wrt=0, *, mode=None):
     """The Jacobian of ``fun`` with respect to ``wrt``: for an output of shape S and an input of shape I, an
     array of shape S + I (as in JAX). A tuple ``wrt`` gives a tuple of Jacobians.
@@ -368,11 +464,14 @@ def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_va
            mode: str = "reverse") -> str:
     """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline).
 
-    ``mode="forward"`` shows the forward-mode (jvp) code instead, with tangents for ``wrt``.
+    ``mode="forward"`` shows the forward-mode (jvp) code instead, with tangents for ``wrt``, and
+    ``mode="hvp"`` the Hessian-vector product code (forward mode over the gradient).
     """
     state = getattr(fun, "srcdiff", None)
     if isinstance(state, GradientFunction):
         fun, wrt, with_value = state.function, state.wrt, state.with_value
-    text = compiler.stage_source(fun, wrt, stage, with_value=with_value,
-                                 mode="jvp" if mode == "forward" else "grad")
+    modes = {"reverse": "grad", "forward": "jvp", "hvp": "hvp"}
+    if mode not in modes:
+        raise SrcdiffError(f"source takes mode='reverse', 'forward' or 'hvp', not {mode!r}")
+    text = compiler.stage_source(fun, wrt, stage, with_value=with_value, mode=modes[mode])
     return codegen.format_source(text) if format else text

@@ -77,18 +77,22 @@ def entry_name(function_name: str, wrt: tuple, with_value: bool) -> str:
 
 
 def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
-           mode: str = "grad") -> Derivative:
+           mode: str = "grad", tangent_wrt: tuple | None = None) -> Derivative:
     """Generate the gradient code of ``function`` with respect to ``wrt``.
 
     The result is one module: the gradient function (``mode="grad"``) or the function returning the result and
     its pullback (``mode="vjp"``), then a vjp function for each of the user's functions it calls (and they
     call). With ``has_aux`` the function returns ``(value, aux)`` and only the value is differentiated.
+    ``mode="jvp"`` generates forward-mode code instead, and ``mode="hvp"`` the forward mode of the gradient
+    code (tangents for ``tangent_wrt``): Hessian-vector products, forward over reverse.
     """
     parsed = parse_function(function)
     fence.check(parsed)
     wrt_names = resolve_wrt(parameter_names(parsed.node), wrt, parsed.name)
     if mode == "jvp":
         return _derive_forward(parsed, wrt_names)
+    if mode == "hvp":
+        return _derive_hvp(parsed, wrt_names, tangent_wrt or wrt_names)
     module = Module(parsed.globals)
     context = Context(parsed, module)
     if mode == "vjp":
@@ -134,6 +138,45 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
         filename=_pseudo_filename(parsed, name),
         guards=list(module.guards),
         floats_entry=floats_entry,
+    )
+
+
+def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Derivative:
+    """``hvp_f(*args, *tangents) -> (gradient, its tangent)``: forward mode over the generated gradient."""
+    module = Module(parsed.globals)
+    context = Context(parsed, module)
+    stages = {stage: [] for stage in STAGES}
+    gradient_name = entry_name(parsed.name, wrt, False)
+    gradient = _transform(context, stages, lambda reverse, returned, aux: reverse.build(gradient_name, returned,
+                                                                                        False), list(wrt))
+    if module.derivatives:
+        raise UnsupportedSyntaxError(
+            f"srcdiff does not yet take second derivatives of {parsed.name}, which calls your own functions "
+            f"({', '.join(f.__name__ for f in module.derivatives)})",
+            filename=parsed.filename, lineno=parsed.node.lineno,
+            hint="inline the functions it calls to get Hessians",
+        )
+    module.kind = "jvp"
+    name = f"hvp_{parsed.name}"
+    generated = ParsedFunction(parsed.function, gradient, codegen.to_source(gradient), parsed.filename,
+                               parsed.closure)
+    gradient_context = Context(generated, module)
+    normal = normalize(gradient_context)
+    stages["normalized"].append(codegen.to_source(normal))
+    returned = _returned_name(normal, gradient_context)
+    activity = analyse(normal, list(tangent_wrt), returned, gradient_context)
+    built = ForwardMode(gradient_context, normal, list(tangent_wrt), activity).build(name, returned,
+                                                                                     list(tangent_wrt))
+    stages["adjoint"].append(codegen.to_source(built))
+    final = optimize(built, keep=set())
+    stages["optimized"] = [codegen.to_source(final)]
+    return Derivative(
+        source=codegen.to_source(final), entry=name,
+        free_globals=_free_globals(final, parsed, gradient_context),
+        runtime_names=_runtime_names(final, gradient_context), injected=dict(module.injected),
+        free_vars=tuple(parsed.function.__code__.co_freevars),
+        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
+        filename=_pseudo_filename(parsed, name), guards=list(module.guards),
     )
 
 

@@ -57,9 +57,11 @@ class Context:
 
     def inject(self, value, preferred: str) -> str:
         """A name under which generated code reaches ``value`` (shared with the user's when it is the same)."""
+        stored = self._stored_names()
         for name, existing in self.injected.items():
-            if existing is value and (name not in self.namer.taken or self.parsed.resolve(
-                    ast.Name(id=name)) is value):
+            if existing is value and name not in stored and (
+                    name not in self.namer.taken or name == preferred or self.parsed.resolve(
+                        ast.Name(id=name)) is value):
                 self.namer.reserve(name)
                 return name
         user_value = self.parsed.resolve(ast.Name(id=preferred))
@@ -73,6 +75,14 @@ class Context:
         self.namer.reserve(preferred)
         self.injected[preferred] = value
         return preferred
+
+    def _stored_names(self) -> set:
+        """The function's parameters and the names it assigns: its locals."""
+        if not hasattr(self, "_locals"):
+            node = self.parsed.node
+            self._locals = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
+                n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return self._locals
 
     def binding(self, node: ast.AST, value) -> tuple:
         """Where the name ``node`` gets ``value`` when the function runs: (namespace or cell, name, value).

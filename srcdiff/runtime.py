@@ -394,6 +394,11 @@ def with_item(tangent, index, value):
     return out
 
 
+def pop(items):
+    """``items.pop()``."""
+    return items.pop()
+
+
 def zero_at(g, index):
     """A copy of the cotangent ``g`` with zeros at ``index`` (the values there were overwritten)."""
     if isinstance(g, list):

@@ -23,7 +23,7 @@ _METADATA_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 class Operation:
     """What one normal-form assignment computes, as the reverse pass needs to know it."""
 
-    kind: str  # "copy", "rule", "index", "pack", "call" (a user function), "setitem", "append",
+    kind: str  # "copy", "rule", "index", "pack", "call" (a user function), "setitem", "append", "pop",
     # "constant", "unknown"
     args: list = field(default_factory=list)  # positional operand atoms, in the rule's order
     keywords: dict = field(default_factory=dict)  # keyword -> atom
@@ -75,6 +75,8 @@ def describe(value: ast.expr, context: Context) -> Operation:
             return Operation("setitem", [value.args[0], value.args[2]], index=value.args[1])
         if callee is runtime.append:  # items.append(v)
             return Operation("append", [value.args[0], value.args[1]])
+        if callee is runtime.pop:  # v = items.pop()
+            return Operation("pop", [value.args[0]])
         keywords = {k.arg: k.value for k in value.keywords}
         if callee is MISSING:
             return Operation("unknown", list(value.args), keywords,

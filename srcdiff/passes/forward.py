@@ -78,7 +78,10 @@ class ForwardMode:
     def block(self, body: list) -> list:
         out = []
         for statement in body:
-            if isinstance(statement, ast.Assign):
+            if isinstance(statement, ast.Assign) and self.activity.operations[id(statement)].kind in (
+                    "append", "setitem") and statement.targets[0].id not in self.active:
+                out.append(_in_place(statement, self.activity.operations[id(statement)]))
+            elif isinstance(statement, ast.Assign):
                 out.extend(self._assignment(statement))
             elif isinstance(statement, ast.If) and not is_loop_exit(statement):
                 out.append(ast.copy_location(ast.If(test=statement.test, body=self.block(statement.body)
@@ -99,6 +102,8 @@ class ForwardMode:
     def _assignment(self, statement: ast.Assign) -> list:
         target = statement.targets[0].id
         operation = self.activity.operations[id(statement)]
+        if operation.kind == "pop":
+            return self._pop(statement, operation, target)
         if target not in self.active:
             return [statement]
         tangent = self.tangent(target)
@@ -108,12 +113,12 @@ class ForwardMode:
             item = operation.args[1]
             append = _call(ast.Attribute(value=_load(tangent), attr="append", ctx=ast.Load()),
                            self._tangent_or_zero(item))
-            return [statement, ast.Expr(value=append)]
+            return [_in_place(statement, operation), ast.Expr(value=append)]
         if operation.kind == "setitem":
             value = operation.args[1]
             update = _call(self._runtime("with_item"), self._tangent_or_zero(operation.args[0]),
                            copy.deepcopy(operation.index), self._tangent_or_zero(value))
-            return [_assign(tangent, update), statement]
+            return [_assign(tangent, update), _in_place(statement, operation)]
         terms = self._terms(statement, operation, target)
         reads_result = any(isinstance(n, ast.Name) and n.id == _RESULT for t in terms for n in ast.walk(t))
         operands = {n.id for a in operation.args for n in ast.walk(a) if isinstance(n, ast.Name)}
@@ -133,6 +138,17 @@ class ForwardMode:
                         ast.copy_location(_assign(target, _load(result)), statement)]
             return [_assign(tangent, total), statement]
         return [statement, _assign(tangent, _rename(total, _RESULT, target))]
+
+    def _pop(self, statement: ast.Assign, operation: Operation, target: str) -> list:
+        """``v = items.pop()``: the tangent list loses its last item too, whatever becomes of it."""
+        items = operation.args[0].id
+        primal = ast.Assign(targets=[_store(target)], value=_call(
+            ast.Attribute(value=_load(items), attr="pop", ctx=ast.Load())))
+        out = [ast.copy_location(primal, statement)]
+        if items in self.active:
+            tangents = _call(ast.Attribute(value=_load(self.tangent(items)), attr="pop", ctx=ast.Load()))
+            out.append(_assign(self.tangent(target), tangents))
+        return out
 
     def _call_statement(self, statement, operation: Operation, tangent: str) -> list:
         callee = operation.callee
@@ -255,6 +271,18 @@ class ForwardMode:
         function = ast.FunctionDef(name=name, args=arguments, body=prologue + body + [ast.Return(value=value)],
                                    decorator_list=[], returns=None, type_params=[])
         return ast.fix_missing_locations(function)
+
+
+def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
+    """The normal form's ``y = _rt.setitem(y, i, v)`` and ``xs = _rt.append(xs, v)`` as written: ``y[i] = v``,
+    ``xs.append(v)``."""
+    name = statement.targets[0].id
+    if operation.kind == "append":
+        call = _call(ast.Attribute(value=_load(name), attr="append", ctx=ast.Load()),
+                     copy.deepcopy(operation.args[1]))
+        return ast.copy_location(ast.Expr(value=call), statement)
+    target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
+    return ast.copy_location(ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])), statement)
 
 
 def _rename(expression, old: str, new: str):

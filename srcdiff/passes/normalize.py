@@ -246,6 +246,12 @@ class Normalizer:
         if isinstance(value, ast.Call) and self.context.resolve(value.func) is builtins.print:
             out.append(node)
             return
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                value.func.id == "__srcdiff_comment__":
+            return  # a comment of generated code, differentiated again
+        if self._is_list_pop(value):
+            self._emit(self.namer.fresh("_popped"), self._runtime_call("pop", [value.func.value]), out)
+            return
         if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "append"
                 and isinstance(value.func.value, ast.Name) and value.func.value.id in self.local_names
                 and len(value.args) == 1 and not value.keywords):
@@ -306,6 +312,11 @@ class Normalizer:
                                    keywords=[])
             if index_name is None:
                 raise self.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
+        elif callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1:
+            # reversed(range(...)) as generated backward loops write it: the range read backwards
+            index_name = target.id
+            backwards = ast.Slice(lower=None, upper=None, step=ast.Constant(-1))
+            range_value = ast.Subscript(value=self.atom(iterator.args[0], out), slice=backwards, ctx=ast.Load())
         elif callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2:
             arguments = list(iterator.args) + [k.value for k in iterator.keywords if k.arg == "start"]
             if not 1 <= len(arguments) <= 2 or len(iterator.args) + len(iterator.keywords) != len(arguments):
@@ -322,6 +333,9 @@ class Normalizer:
                                                   self._origin))
             sequences = self._bind_iterable(arguments[0], item_target, index_name, out, prologue)
             range_value = self._range_of_lengths(sequences)
+        elif isinstance(iterator, ast.Name) and isinstance(target, ast.Name) and self._is_range(iterator.id):
+            index_name = target.id  # a name holding a range, as generated code writes its loops
+            range_value = _load(iterator.id)
         else:
             index_name = self.namer.fresh("_i")
             sequences = self._bind_iterable(iterator, target, index_name, out, prologue)
@@ -359,6 +373,13 @@ class Normalizer:
             suffix.append(ast.copy_location(ast.If(test=_load(flags[ast.Break]), body=[ast.Break()], orelse=[]),
                                             jumps[0]))
         return prefix + lowered + suffix
+
+    def _is_range(self, name: str) -> bool:
+        """Whether every assignment of ``name`` in the function is a call of range."""
+        values = [n.value for n in ast.walk(self.parsed.node) if isinstance(n, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+        return bool(values) and name not in self.params and all(
+            isinstance(v, ast.Call) and self.context.resolve(v.func) is builtins.range for v in values)
 
     def _bind_iterable(self, node, target, index_name: str, out: list, prologue: list) -> list:
         """Bind ``target`` to item ``index_name`` of the iterable ``node`` (a sequence or a zip of them).
@@ -475,8 +496,16 @@ class Normalizer:
             return ast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=ast.Load())
         return self.atom(node, out)
 
+    def _is_list_pop(self, value) -> bool:
+        """``items.pop()`` on a local list (generated code restoring values from its tape)."""
+        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "pop"
+                and isinstance(value.func.value, ast.Name) and value.func.value.id in self.local_names
+                and not value.args and not value.keywords)
+
     def _call(self, node: ast.Call, out) -> ast.expr:
         func = node.func
+        if self._is_list_pop(node):
+            return self._runtime_call("pop", [_load(func.value.id)])
         if isinstance(func, ast.Attribute) and func.attr in _ARRAY_METHODS and not self._is_reference(
             func.value
         ):

@@ -239,6 +239,10 @@ class ReverseMode:
             contributions = self._rule_contributions(statement, target, operation, g)
         elif operation.kind == "call":
             contributions = self._call_contributions(statement, operation, g)
+        elif operation.kind == "pop":
+            raise self.context.parsed.error(
+                UnsupportedSyntaxError, "srcdiff differentiates list.pop() in forward mode only", statement,
+                hint="index the list instead (items[-1]) and keep the list as it is")
         elif operation.kind == "setitem":
             # y[i] = v: v gets the cotangent at i, and the values y had at i get none
             _, value = operation.args
@@ -292,6 +296,11 @@ class ReverseMode:
 
     def _rule_contributions(self, statement, target: str, operation: Operation, g: ast.Name) -> list:
         rule = operation.rule
+        if rule.vjp is None:
+            raise self.context.parsed.error(
+                NoRuleError, f"srcdiff has a forward-mode rule for {rule.name} but no reverse-mode rule", statement,
+                hint=f"register one with srcdiff.defvjp({rule.name})",
+            )
         unknown = [k for k in operation.keywords if k not in rule.params]
         if unknown and not rule.any_keyword:
             raise self.context.parsed.error(

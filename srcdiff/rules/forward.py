@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
+from .. import runtime
 from ..runtime import extremum_cotangent, prod_cotangent, reduced_cotangent, var_cotangent
-from .registry import _RULES, defjvp, forward_kind
+from .registry import _RULES, defjvp, forward_kind, nondifferentiable
 
 # ---- elementwise: tangents from the adjoint expressions ----------------------------------------------------
 
@@ -44,6 +45,23 @@ for _primal, _positions in [
     forward_kind(_primal, "linear", *_positions)
 
 # einsum(subscripts, *operands) is linear in each operand: its rule below
+
+# ---- the runtime's helpers, met when forward mode differentiates generated gradient code (Hessians) ---------
+# Each is linear in the cotangent it maps (and some in an operand too); the rest carry no tangent.
+
+for _helper, _positions in [
+    (runtime.unbroadcast, (0,)), (runtime.reduced_cotangent, (0,)), (runtime.index_add, (0,)),
+    (runtime.matmul_left, (0, 2)), (runtime.matmul_right, (0, 1)), (runtime.dot_left, (0, 2)),
+    (runtime.dot_right, (0, 1)), (runtime.inner_left, (0, 2)), (runtime.inner_right, (0, 1)),
+    (runtime.zero_at, (0,)), (runtime.add, (0, 1)), (runtime.with_item, (0, 2)),
+    (runtime.cumsum_cotangent, (0,)), (runtime.concatenate_cotangent, (0,)), (runtime.stack_cotangent, (0,)),
+    (runtime.hstack_cotangent, (0,)), (runtime.vstack_cotangent, (0,)), (runtime.transpose_cotangent, (0,)),
+    (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
+    (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
+    (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)),
+]:
+    forward_kind(_helper, "linear", *_positions)
+nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, builtins.type)
 
 
 # ---- forward rules ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Rule:
 
     @property
     def differentiable(self) -> bool:
-        return self.vjp is not None
+        return self.vjp is not None or self.forward is not None
 
     @property
     def template(self) -> list | None:
@@ -130,10 +130,8 @@ def defjvp(primal, rule=None):
             return rule_fn
         return register
     entry = _RULES.get(_key(primal))
-    if entry is None:
-        entry = Rule(primal, None, _primal_name(primal))
-        entry.differentiable_forward_only = True
-        _RULES[_key(primal)] = entry
+    if entry is None:  # a forward rule only: reverse mode will say it has no rule
+        entry = _RULES[_key(primal)] = Rule(primal, None, _primal_name(primal))
     entry.forward = ("rule", rule)
     _VERSION[0] += 1
     return rule
@@ -141,7 +139,10 @@ def defjvp(primal, rule=None):
 
 def forward_kind(primal, kind: str, *positions) -> None:
     """Declare how forward mode treats a built-in rule: "elementwise", or "linear" in ``positions``."""
-    _RULES[_key(primal)].forward = (kind, positions)
+    entry = _RULES.get(_key(primal))
+    if entry is None:  # forward mode only (the runtime's helpers, met when differentiating generated code)
+        entry = _RULES[_key(primal)] = Rule(primal, None, _primal_name(primal))
+    entry.forward = (kind, positions)
 
 
 def nondifferentiable(*primals):

@@ -216,3 +216,13 @@ def test_every_builtin_rule_is_exercised():
     assert {"abs", "float", "sum", "max", "min", "len"} <= set(names)
     missing = [name for name in names if not re.search(rf"(?<![\w.]){name}\(", text)]
     assert missing == [], f"rules without a test: {missing}"
+
+
+def g_type_branch(x):
+    scale = 2.0 if type(x) is float else 3.0
+    return scale * x * x
+
+
+def test_type_is_a_constant():
+    assert srcdiff.grad(g_type_branch)(1.5) == pytest.approx(6.0)
+    np.testing.assert_allclose(srcdiff.grad(g_type_branch)(np.array([1.5])), [9.0])
