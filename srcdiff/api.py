@@ -240,6 +240,11 @@ def _second_derivative(gradient, wrt):
     def second(*args):
         for position, name in zip(positions, outer):
             _check_input(args[position], name)
+        inner_argument = args[parameters.index(inner.wrt[0])]
+        if np.ndim(inner_argument) != 0:
+            raise NonScalarOutputError(
+                f"grad of grad({inner.function.__name__}) needs a scalar gradient, but it has shape "
+                f"{np.shape(inner_argument)}; use srcdiff.hessian for the matrix of second derivatives")
         partials = []
         for position in positions:
             tangents = [1.0 if p == position else runtime.zeros_like(args[p]) for p in positions]

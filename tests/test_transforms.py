@@ -132,3 +132,205 @@ def test_a_dict_in_the_differentiated_path_is_refused():
 
     with pytest.raises(srcdiff.NoRuleError, match="dict"):
         srcdiff.grad(through_dict)(1.0)
+
+
+# ---- forward mode ---------------------------------------------------------------------------------------
+
+
+def branchy_loop(x, y):
+    z = np.sin(x) * y
+    for i in range(3):
+        if np.sum(z) > 0.0:
+            z = z * 0.5 + np.tanh(z)
+        else:
+            z = z - 0.1 * z * z
+    return np.sum(z**2) + y @ x
+
+
+def square_helper(a):
+    return a * a
+
+
+def calls_helper(x):
+    return np.exp(square_helper(x)) / 2.0
+
+
+def in_place_fill(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[(i + 1) % 3]
+    return y
+
+
+@pytest.mark.parametrize("function, args", [
+    (branchy_loop, (np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 0.5]))),
+    (branchy_loop, (np.array([-0.4, 0.2, -0.3]), np.array([1.0, -2.0, 0.5]))),
+    (calls_helper, (np.array([0.3, -0.5]),)),
+    (in_place_fill, (np.array([0.3, -0.5, 0.8]),)),
+    (polar_to_cartesian, (np.array([2.0, 0.5]),)),
+])
+def test_jvp_matches_finite_differences(function, args):
+    rng = np.random.default_rng(1)
+    tangents = tuple(rng.standard_normal(np.shape(a)) for a in args)
+    output, tangent = srcdiff.jvp(function, args, tangents)
+    eps = 1e-6
+    plus = function(*(a + eps * t for a, t in zip(args, tangents)))
+    minus = function(*(a - eps * t for a, t in zip(args, tangents)))
+    np.testing.assert_allclose(output, function(*args))
+    np.testing.assert_allclose(tangent, (np.asarray(plus) - np.asarray(minus)) / (2 * eps), rtol=1e-5, atol=1e-8)
+
+
+def test_jvp_with_a_constant_argument():
+    x, y = np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 0.5])
+    _, tangent = srcdiff.jvp(branchy_loop, (x, y), (np.ones(3), None))
+    assert tangent == pytest.approx(np.sum(srcdiff.grad(branchy_loop)(x, y)))
+
+
+@pytest.mark.parametrize("function, args", [
+    (vector_function, (np.array([0.3, -0.2, 0.5]), np.array([[1.0, 0.5, -0.3], [0.2, -1.0, 0.4]]))),
+    (polar_to_cartesian, (np.array([2.0, 0.5]),)),
+    (looping_vector, (np.array([0.3, -1.2]),)),
+    (in_place_fill, (np.array([0.3, -0.5, 0.8]),)),
+])
+def test_forward_and_reverse_jacobians_agree(function, args):
+    forward = srcdiff.jacobian(function, mode="forward")(*args)
+    reverse = srcdiff.jacobian(function, mode="reverse")(*args)
+    np.testing.assert_allclose(forward, reverse, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(forward, numerical_jacobian(function, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def test_forward_mode_source_shows_tangents_beside_values():
+    text = srcdiff.source(branchy_loop, mode="forward")
+    assert text.startswith("def jvp_branchy_loop(x, y, dx):")
+    assert "dz = d_t1 * y" in text and "for i in " in text and "return " in text
+    assert "_tape" not in text  # forward mode saves nothing
+
+
+def test_user_forward_rule():
+    import math
+
+    def uses_gamma(x):
+        return math.gamma(x) * 2.0
+
+    srcdiff.defjvp(math.gamma)(lambda tangents, ans, x: tangents[0] * ans * 0.5)
+    try:
+        _, tangent = srcdiff.jvp(uses_gamma, (2.5,), (1.0,))
+        assert tangent == pytest.approx(2.0 * math.gamma(2.5) * 0.5)
+    finally:
+        from srcdiff.rules import registry
+
+        registry._RULES.pop(math.gamma, None)
+
+
+def test_missing_forward_rule_is_a_located_error():
+    from srcdiff.rules import registry
+
+    def special(x):
+        return x
+
+    def uses_special(x):
+        return special(x) * 2.0
+
+    srcdiff.defvjp(special)(lambda g, ans, x: (g,))
+    try:
+        with pytest.raises(srcdiff.NoRuleError, match="defjvp") as info:
+            srcdiff.jvp(uses_special, (1.0,), (1.0,))
+        assert info.value.lineno == uses_special.__code__.co_firstlineno + 1
+    finally:
+        registry._RULES.pop(special, None)
+
+
+# ---- second derivatives ---------------------------------------------------------------------------------
+
+
+def quadratic_form(x, y):
+    return x**2 + x * y + y**2
+
+
+def quartic(x):
+    return x**4 - 3 * x**3
+
+
+def trigonometric(x):
+    return np.sin(x) * np.cos(x)
+
+
+def two_layer_loss(W1, b1, W2, X, y):
+    h = np.tanh(X @ W1 + b1)
+    out = h @ W2
+    return np.mean((out - y) ** 2)
+
+
+def rosenbrock(p):
+    total = 0.0
+    for i in range(len(p) - 1):
+        total = total + 100.0 * (p[i + 1] - p[i] ** 2) ** 2 + (1.0 - p[i]) ** 2
+    return total
+
+
+def test_hessian_of_the_quadratic_form_is_constant():
+    for point in [(1.0, 2.0), (-3.0, 0.5)]:
+        blocks = srcdiff.hessian(quadratic_form, wrt=(0, 1))(*point)
+        np.testing.assert_allclose(np.array(blocks, dtype=float), [[2.0, 1.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize("function, analytic, point", [
+    (quartic, lambda x: 12 * x**2 - 18 * x, 2.0),
+    (quartic, lambda x: 12 * x**2 - 18 * x, -0.7),
+    (trigonometric, lambda x: -4 * np.sin(x) * np.cos(x), 0.3),
+])
+def test_grad_of_grad_against_the_analytic_second_derivative(function, analytic, point):
+    assert srcdiff.grad(srcdiff.grad(function))(point) == pytest.approx(analytic(point), rel=1e-12)
+
+
+def test_mixed_partial_derivative():
+    assert srcdiff.grad(srcdiff.grad(quadratic_form), wrt=1)(1.0, 2.0) == pytest.approx(1.0)
+
+
+def gradient_differences(function, args, position, eps=1e-6):
+    """Central differences of srcdiff's gradient: the Hessian, one input element at a time."""
+    gradient = srcdiff.grad(function, wrt=position)
+    x = np.asarray(args[position], dtype=float)
+    columns = []
+    for index in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        plus, minus = list(args), list(args)
+        plus[position], minus[position] = x + step, x - step
+        columns.append((gradient(*plus) - gradient(*minus)) / (2 * eps))
+    return np.moveaxis(np.array(columns).reshape(x.shape + x.shape), tuple(range(x.ndim)),
+                       tuple(range(x.ndim, 2 * x.ndim)))
+
+
+def test_hessian_of_a_two_layer_network_against_differences_of_its_gradient():
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((3, 4)) * 0.5, rng.standard_normal(4) * 0.1, rng.standard_normal(4) * 0.5,
+            rng.standard_normal((6, 3)), rng.standard_normal(6))
+    for position in (0, 1, 2):
+        hessian = srcdiff.hessian(two_layer_loss, wrt=position)(*args)
+        np.testing.assert_allclose(hessian, gradient_differences(two_layer_loss, args, position),
+                                   rtol=1e-5, atol=1e-8)
+
+
+def test_hessian_of_a_loop():
+    p = np.array([0.5, -0.3, 1.2, 0.8])
+    np.testing.assert_allclose(srcdiff.hessian(rosenbrock)(p), gradient_differences(rosenbrock, (p,), 0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_hvp_does_not_build_the_hessian():
+    rng = np.random.default_rng(2)
+    args = (rng.standard_normal((3, 4)) * 0.5, rng.standard_normal(4) * 0.1, rng.standard_normal(4) * 0.5,
+            rng.standard_normal((6, 3)), rng.standard_normal(6))
+    v = rng.standard_normal((3, 4))
+    product = srcdiff.hvp(two_layer_loss)(*args, v)
+    full = srcdiff.hessian(two_layer_loss)(*args)
+    np.testing.assert_allclose(product, np.tensordot(full, v, axes=2), rtol=1e-10, atol=1e-12)
+    text = srcdiff.source(two_layer_loss, mode="hvp")
+    assert text.startswith("def hvp_two_layer_loss(W1, b1, W2, X, y, dW1):")
+    assert "dbW1" in text  # the tangent of the gradient: H v
+
+
+def test_grad_of_a_vector_gradient_is_refused():
+    with pytest.raises(srcdiff.NonScalarOutputError, match="hessian"):
+        srcdiff.grad(srcdiff.grad(rosenbrock))(np.array([0.5, 0.2]))

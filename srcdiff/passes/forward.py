@@ -222,6 +222,14 @@ class ForwardMode:
                             if k not in rule.params[:len(args)]]
                 terms.append(_call(copy.deepcopy(value.func), *args, keywords=keywords))
             return terms
+        if kind == "additive":
+            args = [copy.deepcopy(a) for a in operation.args]
+            for position in forward[1]:
+                if position < len(args):
+                    args[position] = self._tangent_or_zero(operation.args[position])
+            keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()
+                        if k not in rule.params[:len(args)]]
+            return [_call(copy.deepcopy(statement.value.func), *args, keywords=keywords)]
         jvp = forward[1]
         tangents = ast.Tuple(elts=[_load(self.tangent(a.id)) if isinstance(a, ast.Name) and a.id in self.active
                                    else ast.Constant(None) for a in operation.args], ctx=ast.Load())

@@ -3,7 +3,8 @@
 Most rules need no forward rule of their own. An elementwise function's tangent is its adjoint expression
 with the cotangent replaced by the input's tangent (``g * np.cos(x)`` gives ``dx * np.cos(x)``). A function
 that is linear in some arguments (``np.sum``, ``@``, ``reshape``...) maps their tangents as it maps values.
-The rest have a forward rule here, ``jvp(tangents, ans, *args)``, returning the output's tangent.
+A function that adds its arguments (``sum``) maps their tangents together. The rest have a forward rule here,
+``jvp(tangents, ans, *args)``, returning the output's tangent.
 """
 
 import ast
@@ -40,9 +41,12 @@ for _primal, _positions in [
     (np.reshape, (0,)), (np.ravel, (0,)), (np.squeeze, (0,)), (np.expand_dims, (0,)), (np.atleast_1d, (0,)),
     (np.atleast_2d, (0,)), (np.broadcast_to, (0,)), (np.concatenate, (0,)), (np.stack, (0,)),
     (np.hstack, (0,)), (np.vstack, (0,)), (np.copy, (0,)), (np.asarray, (0,)), (np.array, (0,)),
-    (builtins.float, (0,)), (builtins.sum, (0, 1)),
+    (builtins.float, (0,)),
 ]:
     forward_kind(_primal, "linear", *_positions)
+
+# additive: linear in all these arguments together (a sum), the tangent is the function of their tangents
+forward_kind(builtins.sum, "additive", 0, 1)
 
 # einsum(subscripts, *operands) is linear in each operand: its rule below
 
@@ -53,7 +57,7 @@ for _helper, _positions in [
     (runtime.unbroadcast, (0,)), (runtime.reduced_cotangent, (0,)), (runtime.index_add, (0,)),
     (runtime.matmul_left, (0, 2)), (runtime.matmul_right, (0, 1)), (runtime.dot_left, (0, 2)),
     (runtime.dot_right, (0, 1)), (runtime.inner_left, (0, 2)), (runtime.inner_right, (0, 1)),
-    (runtime.zero_at, (0,)), (runtime.add, (0, 1)), (runtime.with_item, (0, 2)),
+    (runtime.zero_at, (0,)),
     (runtime.cumsum_cotangent, (0,)), (runtime.concatenate_cotangent, (0,)), (runtime.stack_cotangent, (0,)),
     (runtime.hstack_cotangent, (0,)), (runtime.vstack_cotangent, (0,)), (runtime.transpose_cotangent, (0,)),
     (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
@@ -61,6 +65,8 @@ for _helper, _positions in [
     (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
+forward_kind(runtime.add, "additive", 0, 1)
+forward_kind(runtime.with_item, "additive", 0, 2)
 nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, builtins.type)
 
 

@@ -30,7 +30,8 @@ class Rule:
     template_names: tuple = ("g", "ans")  # the rule's names for the cotangent and the result
     inlinable: bool = False  # a rule of one return statement, without *args
     # forward mode: ("elementwise",) tangents follow from this rule's expressions; ("linear", positions) the
-    # primal applied to the tangents; ("rule", jvp) a forward rule jvp(tangents, ans, *args, **kwargs)
+    # primal applied to each one's tangent in turn; ("additive", positions) the primal applied to their
+    # tangents together; ("rule", jvp) a forward rule jvp(tangents, ans, *args, **kwargs)
     forward: tuple | None = None
 
     @property
@@ -138,7 +139,8 @@ def defjvp(primal, rule=None):
 
 
 def forward_kind(primal, kind: str, *positions) -> None:
-    """Declare how forward mode treats a built-in rule: "elementwise", or "linear" in ``positions``."""
+    """Declare how forward mode treats a built-in rule: "elementwise", "linear" in each of ``positions``
+    (a product), or "additive" in them together (a sum)."""
     entry = _RULES.get(_key(primal))
     if entry is None:  # forward mode only (the runtime's helpers, met when differentiating generated code)
         entry = _RULES[_key(primal)] = Rule(primal, None, _primal_name(primal))
