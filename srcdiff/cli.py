@@ -37,6 +37,8 @@ examples:
   srcdiff model.py:loss --wrt w,b        with respect to w and b (the gradient is a tuple)
   srcdiff mypkg.model:loss --wrt 1       a function of an importable module, its second parameter
   srcdiff model.py:loss --stage adjoint  an intermediate stage: %(stages)s
+  srcdiff model.py:loss --mode forward   forward mode (tangents beside values, the code of jvp)
+  srcdiff model.py:loss --order 2        second order: Hessian-vector products (forward over reverse)
   srcdiff model.py --list                the functions of model.py, and which srcdiff can differentiate
   srcdiff model.py:loss -o loss_grad.py  a standalone module that needs only numpy, not srcdiff
   srcdiff check model.py:loss --args 1.0,2.0   compare with finite differences (srcdiff check --help)
@@ -129,6 +131,19 @@ def _dump_parser() -> argparse.ArgumentParser:
         help="print this stage of the pipeline instead of the result",
     )
     parser.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help="reverse mode (the gradient, default) or forward mode (jvp, whose columns make Jacobians)",
+    )
+    parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2 for the Hessian-vector product code (forward mode over the gradient)",
+    )
+    parser.add_argument(
         "--no-format", action="store_true", help="do not format the code with black"
     )
     parser.add_argument(
@@ -175,13 +190,18 @@ def _dump(args) -> int:
     if args.output:
         if args.stage:
             raise CliError("--stage and --output cannot be used together", USAGE)
+        if args.mode != "reverse" or args.order != 1:
+            raise CliError("--output writes the gradient (reverse mode, first order) only", USAGE)
         _refuse_to_overwrite(args.output, path)
         origin = args.target.rpartition(":")[0]
         text = export_module(function, wrt, origin=origin, format=not args.no_format)
         _write_atomically(args.output, text)
         return 0
     stage = {"stage": args.stage} if args.stage else {}
-    _print(srcdiff.source(function, wrt, format=not args.no_format, **stage))
+    if args.order == 2 and args.mode == "forward":
+        raise CliError("--order 2 is forward mode over the reverse-mode gradient: drop --mode forward", USAGE)
+    mode = "hvp" if args.order == 2 else args.mode
+    _print(srcdiff.source(function, wrt, format=not args.no_format, mode=mode, **stage))
     return 0
 
 

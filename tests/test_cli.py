@@ -596,3 +596,15 @@ def test_process_check():
     process = run_process("check", f"{fixture('straight')}:weighted", "--args", "[0.1, 0.2, 0.3]")
     assert (process.returncode, process.stderr) == (0, "")
     assert process.stdout.splitlines()[-1].startswith("OK:")
+
+
+def test_forward_mode_and_second_order_code(capsys):
+    target = f"{FIXTURES / 'straight.py'}:product"
+    assert main([target, "--mode", "forward", "--no-format"]) == 0
+    forward = capsys.readouterr().out
+    assert forward.startswith("def jvp_product(") and "_tape" not in forward
+    assert main([target, "--order", "2"]) == 0
+    second = capsys.readouterr().out
+    assert second.startswith("def hvp_product(")
+    assert main([target, "--order", "2", "--mode", "forward"]) == 2
+    assert "--order 2" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def run(stem: str, *options: str) -> dict:
 
 def test_every_lesson_has_the_common_shape():
     lessons = sorted(EXAMPLES_DIR.glob("[0-9][0-9]_*.py"))
-    assert [p.name[:2] for p in lessons] == [f"{i:02d}" for i in range(1, 12)]
+    assert [p.name[:2] for p in lessons] == [f"{i:02d}" for i in range(1, 14)]
     for path in lessons:
         text = path.read_text()
         assert "def main(argv=None):" in text, path.name
@@ -176,3 +176,17 @@ def test_run_all_runs_every_lesson(capsys):
     # The quick lessons only: the slow ones are covered above with fewer epochs.
     assert run_all.main(["--no-plots", "--no-progress", "01", "02", "05"]) == 0
     assert "3 of 3 lessons ran" in capsys.readouterr().out
+
+
+def test_lesson_12_jacobians_and_hessians():
+    result = run("12_jacobians_and_hessians")
+    np.testing.assert_allclose(result["jacobian_forward"], result["jacobian_exact"], rtol=1e-12)
+    np.testing.assert_allclose(result["jacobian_reverse"], result["jacobian_exact"], rtol=1e-12)
+    np.testing.assert_allclose(result["hessian"], [[2.0, 1.0], [1.0, 2.0]])
+    assert result["d2f_dx2"] == pytest.approx(2.0)
+
+
+def test_lesson_13_newtons_method():
+    result = run("13_newtons_method")
+    assert result["x"] == pytest.approx(2.25, abs=1e-12)
+    np.testing.assert_allclose(result["p"], [1.0, 1.0], atol=1e-10)
