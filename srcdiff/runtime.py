@@ -28,6 +28,15 @@ def unbroadcast(g, x):
     return g
 
 
+def unbroadcast_product(g, y, x):
+    """``unbroadcast(g * y, x)``: for a scalar ``x`` and same-shaped ``g`` and ``y``, one dot product instead of
+    an array product and its sum."""
+    if np.ndim(x) == 0 and np.ndim(g) > 0 and np.shape(g) == np.shape(y):
+        total = np.vdot(g, y)
+        return total if isinstance(x, np.ndarray) or type(x) is float else np.asarray(x).dtype.type(total)
+    return unbroadcast(g * y, x)
+
+
 def seed(y):
     """The cotangent 1 for a scalar output; a clear error for any other output."""
     if isinstance(y, np.generic) and y.dtype.kind == "f":

@@ -240,9 +240,12 @@ class ForwardMode:
     def _elementwise_term(self, template, rule, operation: Operation, position: int) -> ast.expr:
         """The adjoint expression for ``position`` with the cotangent replaced by that operand's tangent."""
         expression = template
-        if (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name)
-                and expression.func.id == "unbroadcast" and len(expression.args) == 2):
-            expression = expression.args[0]  # tangents broadcast forward by themselves
+        if isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name):
+            # tangents broadcast forward by themselves: nothing to sum back
+            if expression.func.id == "unbroadcast" and len(expression.args) == 2:
+                expression = expression.args[0]
+            elif expression.func.id == "unbroadcast_product" and len(expression.args) == 3:
+                expression = ast.BinOp(left=expression.args[0], op=ast.Mult(), right=expression.args[1])
         bindings = {rule.template_names[0]: _load(self.tangent(operation.args[position].id)),
                     rule.template_names[1]: _load(_RESULT)}
         for name, arg in zip(rule.params, operation.args):

@@ -115,7 +115,8 @@ _SCALAR_NUMPY = {getattr(np, name) for name in (
     "arccosh", "arctanh", "power", "maximum", "minimum", "logaddexp", "arctan2", "hypot")}
 
 # runtime helper -> the position of the argument it reads only for its shape
-_SHAPE_ONLY = {"unbroadcast": 1, "reduced_cotangent": 1, "reduced_size": 0, "index_add": 1}
+_SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_product": 2, "reduced_cotangent": 1, "reduced_size": 0,
+               "index_add": 1}
 
 
 def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
@@ -390,14 +391,18 @@ class ReverseMode:
         return representatives
 
     def _drop_unbroadcast(self, expression: ast.expr, target: str) -> ast.expr:
-        """``unbroadcast(e, x)`` is ``e`` where ``x`` is known to have the shape of the result."""
-        if (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute)
-                and expression.func.attr == "unbroadcast" and len(expression.args) == 2
-                and isinstance(expression.args[1], ast.Name)):
-            shape = self.shapes.get(target)
-            if shape is not None and self.shapes.get(expression.args[1].id) == shape:
-                return expression.args[0]
-        return expression
+        """``unbroadcast(e, x)`` is ``e``, and ``unbroadcast_product(g, y, x)`` is ``g * y``, where ``x`` is known
+        to have the shape of the result."""
+        if not (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute)
+                and expression.func.attr in ("unbroadcast", "unbroadcast_product")
+                and isinstance(expression.args[-1], ast.Name)):
+            return expression
+        shape = self.shapes.get(target)
+        if shape is None or self.shapes.get(expression.args[-1].id) != shape:
+            return expression
+        if expression.func.attr == "unbroadcast":
+            return expression.args[0]
+        return ast.BinOp(left=expression.args[0], op=ast.Mult(), right=expression.args[1])
 
     def _saved_names(self) -> set:
         """Names the backward sweep reads that the forward sweep may overwrite: they go on the tape."""

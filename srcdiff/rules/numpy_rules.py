@@ -31,6 +31,7 @@ from ..runtime import (
     stack_cotangent,
     transpose_cotangent,
     unbroadcast,
+    unbroadcast_product,
     var_cotangent,
     vstack_cotangent,
     where_cotangent,
@@ -206,7 +207,7 @@ def subtract(g, ans, x, y):
 
 @defvjp(np.multiply)
 def multiply(g, ans, x, y):
-    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+    return unbroadcast_product(g, y, x), unbroadcast_product(g, x, y)
 
 
 @defvjp(np.divide)

@@ -7,7 +7,7 @@ import ast
 
 import numpy as np
 
-from ..runtime import matmul_left, matmul_right, unbroadcast
+from ..runtime import matmul_left, matmul_right, unbroadcast, unbroadcast_product
 from .registry import defvjp, nondifferentiable
 
 
@@ -23,7 +23,7 @@ def sub(g, ans, x, y):
 
 @defvjp(ast.Mult)
 def mul(g, ans, x, y):
-    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+    return unbroadcast_product(g, y, x), unbroadcast_product(g, x, y)
 
 
 @defvjp(ast.Div)
