@@ -9,12 +9,17 @@ import numpy as np
 non_scalar_error = ValueError  # srcdiff sets its own subclass; a standalone copy keeps ValueError
 
 
+def _shape(value):
+    """``np.shape(value)``, quicker for arrays (generated code asks for shapes a lot)."""
+    return value.shape if type(value) is np.ndarray else np.shape(value)
+
+
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` of a broadcast result down to the shape of the operand ``x``."""
     if type(x) is float:  # the common scalar case, without numpy's slower shape queries
         return g if type(g) is float or not isinstance(g, np.ndarray) or g.ndim == 0 else np.sum(g)
-    x_shape = np.shape(x)
-    if np.shape(g) == x_shape:
+    x_shape = _shape(x)
+    if _shape(g) == x_shape:
         return g
     g = np.asarray(g)
     extra = g.ndim - len(x_shape)
@@ -31,7 +36,7 @@ def unbroadcast(g, x):
 def unbroadcast_product(g, y, x):
     """``unbroadcast(g * y, x)``: for a scalar ``x`` and same-shaped ``g`` and ``y``, one dot product instead of
     an array product and its sum."""
-    if np.ndim(x) == 0 and np.ndim(g) > 0 and np.shape(g) == np.shape(y):
+    if (type(x) is float or np.ndim(x) == 0) and np.ndim(g) > 0 and _shape(g) == _shape(y):
         total = np.vdot(g, y)
         return total if isinstance(x, np.ndarray) or type(x) is float else np.asarray(x).dtype.type(total)
     return unbroadcast(g * y, x)
@@ -169,7 +174,7 @@ def dot_right(g, a, b):
 
 def reduced_cotangent(g, x, axis, keepdims):
     """Broadcast the cotangent of a reduction over ``axis`` back to the shape of ``x``."""
-    shape = np.shape(x)
+    shape = _shape(x)
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -179,8 +184,8 @@ def reduced_cotangent(g, x, axis, keepdims):
 def reduced_size(x, axis):
     """How many elements of ``x`` a reduction over ``axis`` combines."""
     if axis is None:
-        return np.size(x)
-    shape = np.shape(x)
+        return x.size if type(x) is np.ndarray else np.size(x)
+    shape = _shape(x)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
 
