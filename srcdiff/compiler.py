@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from dataclasses import dataclass, field
 
 from . import codegen, fence
@@ -15,6 +16,7 @@ from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
 from .passes.activity import analyse
 from .passes.forward import ForwardMode
+from .passes.lift import LocalFunction
 from .passes.normalize import normalize
 from .passes.optimize import optimize
 from .passes.reverse import ReverseMode, scalar_closed
@@ -242,6 +244,10 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
 
 def _callee_context(callee, module: Module) -> Context:
     """A context for a function the differentiated code calls, with its free names made reachable."""
+    if isinstance(callee, LocalFunction):  # lifted from the function that calls it: same globals and closure
+        context = Context(copy.deepcopy(callee.parsed), module)
+        context.local_functions.update(callee.siblings)
+        return context
     try:
         parsed = parse_function(callee)
         fence.check(parsed)

@@ -52,6 +52,7 @@ class Context:
         self.module = module if module is not None else Module(parsed.globals)
         self.namer = Namer(names_in(parsed.node) | set(self.module.derivatives.values()))
         self.injected = self.module.injected
+        self.local_functions: dict = {}  # name -> LocalFunction, for defs inside the function (passes/lift.py)
         self.numpy = self.inject(np, "np")
         self.runtime = self.inject(runtime, "_rt")
 
@@ -100,6 +101,8 @@ class Context:
 
     def resolve(self, node: ast.AST):
         """The object a Name or dotted Attribute chain denotes, looking at injected names first."""
+        if isinstance(node, ast.Name) and node.id in self.local_functions:
+            return self.local_functions[node.id]
         if isinstance(node, ast.Name) and node.id in self.injected:
             return self.injected[node.id]
         if isinstance(node, ast.Attribute):

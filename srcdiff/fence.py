@@ -27,8 +27,8 @@ _REJECTED = {
     ast.SetComp: ("a set comprehension", "write the loop out"),
     ast.DictComp: ("a dict comprehension", "write the loop out"),
     ast.GeneratorExp: ("a generator expression", "write the loop out"),
-    ast.Lambda: ("a lambda inside the function", "define the function with def at module level"),
-    ast.FunctionDef: ("a nested function definition", "define the helper at module level"),
+    ast.Lambda: ("a lambda inside an expression", "assign it to a name on a line of its own (f = lambda ...)"),
+    ast.FunctionDef: ("a function defined inside a block", "define it at the top of the function"),
     ast.Match: ("a match statement", "use if/elif/else"),
     ast.Set: ("a set", "use a list or a tuple"),
 }
@@ -39,8 +39,15 @@ def check(parsed: ParsedFunction) -> None:
     """Raise UnsupportedSyntaxError at the first construct outside the supported subset."""
     function = parsed.node
     _check_arguments(parsed)
+    local = _local_function_nodes(function.body)
     for statement in function.body:
         for node in ast.walk(statement):
+            if node in local:
+                if isinstance(node, ast.FunctionDef) and node.decorator_list:
+                    raise parsed.error(UnsupportedSyntaxError,
+                                       f"srcdiff cannot differentiate the decorated local function {node.name}",
+                                       node, hint="define it at module level")
+                continue
             rejected = _REJECTED.get(type(node))
             if rejected is not None:
                 what, remedy = rejected
@@ -71,6 +78,18 @@ def check(parsed: ParsedFunction) -> None:
                             hint="pass the keyword arguments one by one",
                         )
     _check_returns(parsed)
+
+
+def _local_function_nodes(body: list) -> set:
+    """The local functions srcdiff lifts: ``def`` and ``name = lambda ...`` at the top of the function."""
+    nodes = set()
+    for statement in body:
+        if isinstance(statement, ast.FunctionDef):
+            nodes.add(statement)
+        elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Lambda) and all(
+                isinstance(t, ast.Name) for t in statement.targets):
+            nodes.add(statement.value)
+    return nodes
 
 
 def _check_arguments(parsed: ParsedFunction) -> None:

@@ -87,16 +87,28 @@ UNSUPPORTED = {
             s = {i for i in range(3)}  # <- here
             return x
     """,
-    "lambda": """
+    "lambda_in_an_expression": """
         def f(x):
-            square = lambda t: t * t  # <- here
+            return (lambda t: t * t)(x)  # <- here
+    """,
+    "def_inside_a_loop": """
+        def f(x):
+            for i in range(2):
+                def square(t):  # <- here
+                    return t * t
             return square(x)
     """,
-    "nested_def": """
+    "local_function_passed_as_a_value": """
         def f(x):
-            def square(t):  # <- here
+            def square(t):
                 return t * t
-            return square(x)
+            return np.sum(np.vectorize(square)(x))  # <- here
+    """,
+    "local_function_with_a_computed_default": """
+        def f(x):
+            def scaled(t, k=np.pi * 2):  # <- here
+                return t * k
+            return scaled(x)
     """,
     "try_except": """
         def f(x):
@@ -174,8 +186,8 @@ def test_unsupported_syntax_is_located(tmp_path, name):
     assert error.lineno == line
     assert f"{path}:{line}" in str(error)
     assert error.message
-    if name == "nested_def":
-        assert "nested function" in error.message
+    if name == "def_inside_a_loop":
+        assert "inside a block" in error.message
 
 
 # Calls to the user's own functions are differentiated through their own generated vjp functions.
@@ -300,3 +312,37 @@ def test_break_and_continue_are_supported_now(tmp_path):
             return s
     """)
     assert srcdiff.grad(module.f)(2.0) == pytest.approx(0 + 2 + 3)
+
+
+LOCAL_FUNCTIONS = {
+    "lambda": """
+        def f(x):
+            square = lambda t: t * t
+            return np.sum(square(x))
+    """,
+    "nested_def_reading_the_outer_variables": """
+        def f(x):
+            scale = np.sum(x) * 0.5
+            def g(t):
+                return np.sin(t) * scale
+            total = 0.0
+            for i in range(3):
+                total = total + g(x * i)
+            return np.sum(total)
+    """,
+    "recursive_local_function": """
+        def f(x):
+            def power(y, n):
+                if n == 0:
+                    return 1.0
+                return y * power(y, n - 1)
+            return np.sum(power(x, 3) + power(x, 2))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOCAL_FUNCTIONS))
+def test_local_functions_are_differentiated(tmp_path, name):
+    module, _, _ = load(tmp_path, LOCAL_FUNCTIONS[name])
+    result = testing.check_grad(module.f, np.array([0.3, -0.7, 1.1]))
+    assert result.ok, str(result)

@@ -95,6 +95,10 @@ def describe(value: ast.expr, context: Context) -> Operation:
 
 def is_user_function(value) -> bool:
     """A plain Python function srcdiff transforms itself (not one of numpy's own Python functions)."""
+    from .lift import LocalFunction
+
+    if isinstance(value, LocalFunction):
+        return True
     return isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith("numpy")
 
 

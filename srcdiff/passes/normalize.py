@@ -184,6 +184,8 @@ class Normalizer:
             out.append(node)
         elif isinstance(node, ast.Pass):
             pass
+        elif isinstance(node, ast.FunctionDef):
+            out.append(node)  # a lifted local function: kept for the forward sweep's own calls
         else:
             raise self.parsed.error(UnsupportedSyntaxError,
                                     f"srcdiff cannot differentiate a {type(node).__name__} statement",
@@ -718,6 +720,9 @@ class _RenameLoads(ast.NodeTransformer):
     def __init__(self, mapping):
         self.mapping = mapping
 
+    def visit_FunctionDef(self, node):
+        return node  # a lifted local function has its own names
+
     def visit_Name(self, node):
         if isinstance(node.ctx, ast.Load) and node.id in self.mapping:
             return ast.copy_location(_load(self.mapping[node.id]), node)
@@ -725,5 +730,8 @@ class _RenameLoads(ast.NodeTransformer):
 
 
 def normalize(context: Context) -> ast.FunctionDef:
-    """The function of ``context`` in normal form."""
+    """The function of ``context`` in normal form (its local functions lifted first)."""
+    from .lift import lift
+
+    lift(context)
     return Normalizer(context).function()

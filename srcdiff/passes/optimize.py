@@ -257,6 +257,12 @@ class _Replace(ast.NodeTransformer):
         self.name = name
         self.value = value
 
+    def visit_FunctionDef(self, node):
+        # a nested function (a pullback, a local function) sees the outer name unless it binds its own
+        own = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return node if self.name in own else self.generic_visit(node)
+
     def visit_Name(self, node):
         if node.id == self.name and isinstance(node.ctx, ast.Load):
             return copy.deepcopy(self.value)
