@@ -29,22 +29,15 @@ from ..errors import NoRuleError
 from .activity import Activity, Operation, assignments
 from .normalize import is_loop_exit
 from .reverse import _RESULT, bind_arguments, instantiate
+from .syntax import assign as _assign
+from .syntax import call as _call
+from .syntax import load as _load
+from .syntax import rename as _rename
+from .syntax import store as _store
 
 
-def _load(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Load())
 
 
-def _store(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Store())
-
-
-def _assign(name: str, value: ast.expr) -> ast.Assign:
-    return ast.Assign(targets=[_store(name)], value=value)
-
-
-def _call(func: ast.expr, *args: ast.expr, keywords=()) -> ast.Call:
-    return ast.Call(func=func, args=list(args), keywords=list(keywords))
 
 
 class ForwardMode:
@@ -296,9 +289,3 @@ def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
     return ast.copy_location(ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])), statement)
 
 
-def _rename(expression, old: str, new: str):
-    class Rename(ast.NodeTransformer):
-        def visit_Name(self, node):
-            return _load(new) if node.id == old else node
-
-    return Rename().visit(copy.deepcopy(expression))

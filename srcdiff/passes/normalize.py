@@ -27,6 +27,8 @@ import types
 
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
+from .syntax import load as _load
+from .syntax import store as _store
 
 # ndarray method -> numpy function taking the array first
 _ARRAY_METHODS = {
@@ -37,12 +39,6 @@ _ARRAY_METHODS = {
 }
 
 
-def _load(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Load())
-
-
-def _store(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Store())
 
 
 def is_atom(node: ast.AST) -> bool:

@@ -41,22 +41,15 @@ from ..parsing import MISSING
 from .activity import Activity, Operation, assignments
 from .normalize import index_value, is_loop_exit
 from .optimize import shape_classes
+from .syntax import assign as _assign
+from .syntax import call as _call
+from .syntax import load as _load
+from .syntax import rename as _rename
+from .syntax import store as _store
 
 
-def _load(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Load())
 
 
-def _store(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Store())
-
-
-def _assign(name: str, value: ast.expr) -> ast.Assign:
-    return ast.Assign(targets=[_store(name)], value=value)
-
-
-def _call(func: ast.expr, *args: ast.expr) -> ast.Call:
-    return ast.Call(func=func, args=list(args), keywords=[])
 
 
 def _method(obj: str, method: str, *args: ast.expr) -> ast.Call:
@@ -637,10 +630,10 @@ class ReverseMode:
             out += restore
             restore = []
         for prelude in self._preludes.get(id(statement), []):
-            out.append(_assign(prelude.targets[0].id, self._rename(prelude.value, _RESULT, result)))
-        own = [self._rename(e, _RESULT, result) for e in own] if own is not None else None
+            out.append(_assign(prelude.targets[0].id, _rename(prelude.value, _RESULT, result)))
+        own = [_rename(e, _RESULT, result) for e in own] if own is not None else None
         for name, expressions in grouped.items():
-            expressions = [self._rename(e, _RESULT, result) for e in expressions]
+            expressions = [_rename(e, _RESULT, result) for e in expressions]
             out.append(self._accumulate(name, expressions, live))
         if own is not None:
             out.append(_assign(adjoint, self._sum(own)))
@@ -650,13 +643,6 @@ class ReverseMode:
 
     def _reads(self, expression, name: str) -> bool:
         return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expression))
-
-    def _rename(self, expression, old: str, new: str):
-        class Rename(ast.NodeTransformer):
-            def visit_Name(self, node):
-                return _load(new) if node.id == old else node
-
-        return Rename().visit(copy.deepcopy(expression))
 
     def _sum(self, expressions: list) -> ast.expr:
         total = expressions[0]

@@ -31,11 +31,11 @@ from ..runtime import (
     stack_cotangent,
     transpose_cotangent,
     unbroadcast,
-    unbroadcast_product,
     var_cotangent,
     vstack_cotangent,
     where_cotangent,
 )
+from . import operators
 from .registry import defvjp, nondifferentiable
 
 # ---- elementwise: exponential, logarithm, powers --------------------------------------------------------
@@ -94,14 +94,6 @@ def square(g, ans, x):
 @defvjp(np.reciprocal)
 def reciprocal(g, ans, x):
     return (-g * ans * ans,)
-
-
-@defvjp(np.power)
-def power(g, ans, x, y):
-    return (
-        unbroadcast(g * y * x ** (y - 1), x),
-        unbroadcast(g * ans * np.log(np.where(x > 0, x, 1.0)), y),
-    )
 
 
 @defvjp(np.logaddexp)
@@ -195,29 +187,13 @@ def arctanh(g, ans, x):
 # ---- elementwise: arithmetic, selection ----------------------------------------------------------------
 
 
-@defvjp(np.add)
-def add(g, ans, x, y):
-    return unbroadcast(g, x), unbroadcast(g, y)
-
-
-@defvjp(np.subtract)
-def subtract(g, ans, x, y):
-    return unbroadcast(g, x), unbroadcast(-g, y)
-
-
-@defvjp(np.multiply)
-def multiply(g, ans, x, y):
-    return unbroadcast_product(g, y, x), unbroadcast_product(g, x, y)
-
-
-@defvjp(np.divide)
-def divide(g, ans, x, y):
-    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
-
-
-@defvjp(np.negative)
-def negative(g, ans, x):
-    return (-g,)
+# np.add and the like are the operators written as functions: the same rules
+defvjp(np.add)(operators.add)
+defvjp(np.subtract)(operators.sub)
+defvjp(np.multiply)(operators.mul)
+defvjp(np.divide)(operators.div)
+defvjp(np.power)(operators.power)
+defvjp(np.negative)(operators.neg)
 
 
 @defvjp(np.abs)
