@@ -40,6 +40,12 @@ class GradientFunction:
         self.derivative = None
         self.caller = _make_caller(self) if mode == "grad" else None
 
+    @property
+    def positions(self) -> list:
+        """The positions of the ``wrt`` parameters."""
+        parameters = list(self.signature.parameters)
+        return [parameters.index(name) for name in self.wrt]
+
     def compile(self):
         """Generate (or take from the cache) and bind the gradient; return it and the guards it relies on."""
         options = (self.with_value, self.has_aux, self.mode, self.tangent_wrt)
@@ -235,7 +241,7 @@ def _second_derivative(gradient, wrt):
     parameters = [p.name for p in inner.signature.parameters.values()]
     outer = compiler.resolve_wrt(parameters, wrt, inner.function.__name__)
     state = GradientFunction(inner.function, inner.wrt, False, None, mode="hvp", tangent_wrt=outer)
-    positions = [parameters.index(name) for name in outer]
+    positions = [parameters.index(name) for name in outer]  # differentiated again: the outer wrt
 
     def second(*args):
         for position, name in zip(positions, outer):
@@ -353,8 +359,7 @@ def hvp(fun, wrt=0):
     single = not isinstance(wrt, (tuple, list))
     state = GradientFunction(fun, wrt, False, None, mode="hvp")
     state.tangent_wrt = state.wrt
-    parameters = [p.name for p in state.signature.parameters.values()]
-    positions = [parameters.index(name) for name in state.wrt]
+    positions = state.positions
 
     def hessian_vector_product(*args_and_vector):
         *args, vector = args_and_vector
@@ -381,9 +386,7 @@ def hessian(fun, wrt=0):
     Hessian-vector products (forward over reverse)."""
     single = not isinstance(wrt, (tuple, list))
     product = hvp(fun, wrt)
-    state = product.srcdiff
-    parameters = [p.name for p in state.signature.parameters.values()]
-    positions = [parameters.index(name) for name in state.wrt]
+    positions = product.srcdiff.positions
 
     def hessian_function(*args):
         inputs = [np.asarray(args[p], dtype=float) for p in positions]

@@ -112,14 +112,6 @@ def index_add(g, x, index):
     return out
 
 
-def list_pop_cotangent(bitems):
-    """Split off the cotangent of the last list element (used by ``list.append``)."""
-    return bitems[:-1], bitems[-1]
-
-
-def reverse_range(r, count):
-    """The first ``count`` values of the range ``r``, in reverse order."""
-    return reversed(r[:count])
 
 
 def as_tuple(cotangents):

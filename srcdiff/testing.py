@@ -34,6 +34,13 @@ class GradCheck:
         return "\n".join(lines)
 
 
+def _wrt_positions(fun, wrt) -> tuple:
+    """The names and positions of the parameters ``wrt`` selects."""
+    parameters = _parameters(fun)
+    names = resolve_wrt(parameters, wrt, getattr(fun, "__name__", "function"))
+    return names, [parameters.index(n) for n in names]
+
+
 def numerical_grad(fun, args: tuple, position: int, eps: float | None = None):
     """Central finite differences of ``fun`` with respect to ``args[position]``, element by element."""
     x = np.asarray(args[position], dtype=float)
@@ -63,8 +70,7 @@ def _like(original, value):
 
 def check_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
     """Compare srcdiff's gradient of ``fun`` at ``args`` with central finite differences."""
-    names = resolve_wrt(_parameters(fun), wrt, getattr(fun, "__name__", "function"))
-    positions = [_parameters(fun).index(n) for n in names]
+    names, positions = _wrt_positions(fun, wrt)
     analytic = _grad(fun, wrt=tuple(names))(*args)
     numeric = tuple(numerical_grad(fun, args, p, eps) for p in positions)
     worst_abs, worst_rel, ok = 0.0, 0.0, True
@@ -90,8 +96,7 @@ def assert_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
 
 def dot_product_check(fun, *args, wrt=0, seed=0, eps=1e-6, rtol=1e-5):
     """The directional test: <grad f(x), v> equals (f(x + eps v) - f(x - eps v)) / (2 eps) for random v."""
-    names = resolve_wrt(_parameters(fun), wrt, getattr(fun, "__name__", "function"))
-    positions = [_parameters(fun).index(n) for n in names]
+    names, positions = _wrt_positions(fun, wrt)
     gradients = _grad(fun, wrt=tuple(names))(*args)
     rng = np.random.default_rng(seed)
     directions = [rng.standard_normal(np.shape(args[p])) for p in positions]
