@@ -184,6 +184,7 @@ class ReverseMode:
         self.needed = self._plan_all()
         self.saved = self._saved_names()
         self._first = self._first_definitions()
+        self._place = self._positions()
         self._conditions: dict = {}  # id(If) -> name of its recorded test
         self._counters: dict = {}  # id(While) -> name of its trip counter
 
@@ -199,6 +200,7 @@ class ReverseMode:
     def _plan_all(self) -> set:
         """Plan every active assignment's adjoint; return the primal names the backward sweep reads."""
         needed = set()
+        self._readers: dict = {}  # name -> ids of the statements whose backward sweep reads it
         for statement in assignments(self.function.body):
             target = statement.targets[0].id
             if target not in self.active:
@@ -207,10 +209,39 @@ class ReverseMode:
             contributions, reads = self._plan(statement, operation)
             self._plans[id(statement)] = contributions
             needed |= reads
+            for name in reads:
+                self._readers.setdefault(name, []).append(id(statement))
         for node in ast.walk(self.function):
             if isinstance(node, ast.For):
                 needed.add(node.iter.id)
+                self._readers.setdefault(node.iter.id, []).append(id(node))
         return needed
+
+    def _positions(self) -> dict:
+        """id(statement) -> (its place in program order, the loops around it)."""
+        positions = {}
+
+        def visit(body, loops):
+            for statement in body:
+                positions[id(statement)] = (len(positions), loops)
+                if isinstance(statement, ast.If):
+                    visit(statement.body, loops)
+                    visit(statement.orelse, loops)
+                elif isinstance(statement, (ast.For, ast.While)):
+                    visit(statement.body, loops | {id(statement)})
+
+        visit(self.function.body, frozenset())
+        return positions
+
+    def _overwrites_needed_value(self, statement) -> bool:
+        """Whether the value ``statement`` overwrites is read by a backward step that runs after its restore:
+        a reader before it in the program, or one in a loop around both (the next iteration overwrites)."""
+        place, loops = self._place[id(statement)]
+        for reader in self._readers.get(statement.targets[0].id, ()):
+            reader_place, reader_loops = self._place[reader]
+            if reader_place <= place or loops & reader_loops:
+                return True
+        return False
 
     def _plan(self, statement: ast.Assign, operation: Operation):
         target = statement.targets[0].id
@@ -448,7 +479,8 @@ class ReverseMode:
         return False
 
     def _saves(self, statement: ast.Assign) -> bool:
-        return statement.targets[0].id in self.saved and id(statement) not in self._first
+        return (statement.targets[0].id in self.saved and id(statement) not in self._first
+                and self._overwrites_needed_value(statement))
 
     # ---- the forward sweep -----------------------------------------------------------------------------
 
