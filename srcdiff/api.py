@@ -1,4 +1,4 @@
-"""The public transformations: grad, value_and_grad, source."""
+"""The public transformations: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, and source."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 
 from . import cache, codegen, compiler, loader, runtime
 from .errors import InputTypeError, NonScalarOutputError, SrcdiffError
+from .parsing import _unwrap, require_code
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error class
-from .parsing import _unwrap, require_code
 
 
 class GradientFunction:
@@ -35,7 +35,8 @@ class GradientFunction:
         self.disk_cache = disk_cache
         self.has_aux = has_aux
         self.mode = mode
-        self.tangent_wrt = tangent_wrt
+        # second order: the tangents of the gradient's inputs (by default, the inputs differentiated against)
+        self.tangent_wrt = tangent_wrt if tangent_wrt is not None or mode != "hvp" else self.wrt
         self.compiled = None
         self.derivative = None
         self.caller = _make_caller(self) if mode == "grad" else None
@@ -358,7 +359,6 @@ def hvp(fun, wrt=0):
     gradient: one pass, about the cost of two gradients."""
     single = not isinstance(wrt, (tuple, list))
     state = GradientFunction(fun, wrt, False, None, mode="hvp")
-    state.tangent_wrt = state.wrt
     positions = state.positions
 
     def hessian_vector_product(*args_and_vector):

@@ -97,15 +97,15 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
         return _derive_hvp(parsed, wrt_names, tangent_wrt or wrt_names)
     module = Module(parsed.globals)
     context = Context(parsed, module)
-    if mode == "vjp":
-        name = f"vjp_{parsed.name}"
-        build = lambda reverse, returned, aux: reverse.build_vjp(name, returned, list(wrt_names), aux)  # noqa
-    else:
-        name = entry_name(parsed.name, wrt_names, with_value)
-        build = lambda reverse, returned, aux: reverse.build(name, returned, with_value, aux)  # noqa
+    name = f"vjp_{parsed.name}" if mode == "vjp" else entry_name(parsed.name, wrt_names, with_value)
+
+    def build(reverse, returned, aux):
+        if mode == "vjp":
+            return reverse.build_vjp(name, returned, list(wrt_names), aux)
+        return reverse.build(name, returned, with_value, aux)
+
     stages = {stage: [] for stage in STAGES}
-    entry = _transform(context, stages, build, list(wrt_names), has_aux=has_aux)
-    functions = [entry]
+    functions = [_transform(context, stages, build, list(wrt_names), has_aux=has_aux)]
     contexts = [context]
     floats_entry = None
     if context.scalar_closed and mode == "grad" and not has_aux:
@@ -125,15 +125,19 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
                                     lambda reverse, returned, aux: reverse.build_vjp(vjp_name, returned),
                                     None))
         contexts.append(callee_context)
-    text = "\n\n".join(codegen.to_source(f) for f in functions)
+    return _assemble(parsed, module, functions, contexts, stages, name, floats_entry)
+
+
+def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=None) -> Derivative:
+    """The Derivative of a generated module: its text, and the names and objects it needs."""
     free_globals = {}
     for function_node, function_context in zip(functions, contexts):
         free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
     return Derivative(
-        source=text,
+        source="\n\n".join(codegen.to_source(f) for f in functions),
         entry=name,
         free_globals=free_globals,
-        runtime_names=set().union(*(_runtime_names(f, context) for f in functions)),
+        runtime_names=set().union(*(_runtime_names(f, c) for f, c in zip(functions, contexts))),
         injected=dict(module.injected),
         free_vars=tuple(parsed.function.__code__.co_freevars),
         stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
@@ -149,8 +153,8 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
     context = Context(parsed, module)
     stages = {stage: [] for stage in STAGES}
     gradient_name = entry_name(parsed.name, wrt, False)
-    gradient = _transform(context, stages, lambda reverse, returned, aux: reverse.build(gradient_name, returned,
-                                                                                        False), list(wrt))
+    gradient = _transform(context, stages,
+                          lambda reverse, returned, aux: reverse.build(gradient_name, returned, False), list(wrt))
     if module.derivatives:
         raise UnsupportedSyntaxError(
             f"srcdiff does not yet take second derivatives of {parsed.name}, which calls your own functions "
@@ -163,23 +167,9 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
     generated = ParsedFunction(parsed.function, gradient, codegen.to_source(gradient), parsed.filename,
                                parsed.closure)
     gradient_context = Context(generated, module)
-    normal = normalize(gradient_context)
-    stages["normalized"].append(codegen.to_source(normal))
-    returned = _returned_name(normal, gradient_context)
-    activity = analyse(normal, list(tangent_wrt), returned, gradient_context)
-    built = ForwardMode(gradient_context, normal, list(tangent_wrt), activity).build(name, returned,
-                                                                                     list(tangent_wrt))
-    stages["adjoint"].append(codegen.to_source(built))
-    final = optimize(built, keep=set())
-    stages["optimized"] = [codegen.to_source(final)]
-    return Derivative(
-        source=codegen.to_source(final), entry=name,
-        free_globals=_free_globals(final, parsed, gradient_context),
-        runtime_names=_runtime_names(final, gradient_context), injected=dict(module.injected),
-        free_vars=tuple(parsed.function.__code__.co_freevars),
-        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
-        filename=_pseudo_filename(parsed, name), guards=list(module.guards),
-    )
+    stages["optimized"] = []  # the second-order function is the result, not the gradient it starts from
+    final = _forward_function(gradient_context, stages, name, list(tangent_wrt))
+    return _assemble(parsed, module, [final], [gradient_context], stages, name)
 
 
 def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
@@ -188,35 +178,31 @@ def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
     stages = {stage: [] for stage in STAGES}
     name = f"jvp_{parsed.name}"
     functions, contexts = [], []
-    pending = [(parsed, name, list(tangent_names))]
+    pending = [(Context(parsed, module), name, list(tangent_names))]
     while pending:
-        function_parsed, function_name, varied = pending.pop(0)
-        context = Context(function_parsed, module)
-        normal = normalize(context)
-        stages["parsed"].append(function_parsed.source + "\n")
-        stages["normalized"].append(codegen.to_source(normal))
-        returned = _returned_name(normal, context)
-        activity = analyse(normal, varied, returned, context)
-        built = ForwardMode(context, normal, varied, activity).build(function_name, returned, varied)
-        stages["adjoint"].append(codegen.to_source(built))
-        final = optimize(built, keep=set())
-        stages["optimized"].append(codegen.to_source(final))
-        functions.append(final)
+        context, function_name, varied = pending.pop(0)
+        stages["parsed"].append(context.parsed.source + "\n")
+        functions.append(_forward_function(context, stages, function_name, varied))
         contexts.append(context)
         while module.pending:
             callee = module.pending.pop(0)
-            callee_parsed = _callee_context(callee, module).parsed
-            pending.append((callee_parsed, module.derivatives[callee], parameter_names(callee_parsed.node)))
-    free_globals = {}
-    for function_node, function_context in zip(functions, contexts):
-        free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
-    return Derivative(
-        source="\n\n".join(codegen.to_source(f) for f in functions), entry=name, free_globals=free_globals,
-        runtime_names=set().union(*(_runtime_names(f, c) for f, c in zip(functions, contexts))),
-        injected=dict(module.injected), free_vars=tuple(parsed.function.__code__.co_freevars),
-        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
-        filename=_pseudo_filename(parsed, name), guards=list(module.guards),
-    )
+            callee_context = _callee_context(callee, module)
+            pending.append((callee_context, module.derivatives[callee],
+                            parameter_names(callee_context.parsed.node)))
+    return _assemble(parsed, module, functions, contexts, stages, name)
+
+
+def _forward_function(context: Context, stages: dict, name: str, varied: list) -> ast.FunctionDef:
+    """Run the passes of forward mode on one function: its jvp function, tangents for ``varied``."""
+    normal = normalize(context)
+    stages["normalized"].append(codegen.to_source(normal))
+    returned = _returned_name(normal, context)
+    activity = analyse(normal, varied, returned, context)
+    built = ForwardMode(context, normal, varied, activity).build(name, returned, varied)
+    stages["adjoint"].append(codegen.to_source(built))
+    final = optimize(built, keep=set())
+    stages["optimized"].append(codegen.to_source(final))
+    return final
 
 
 def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
