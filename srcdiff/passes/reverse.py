@@ -7,22 +7,23 @@ Before (normal form)::
     y = _t1 + _t2
     return y
 
-After::
+After (``passes/optimize.py`` then folds the copies and constants)::
 
     _t1 = x ** 3
     _t2 = 2 * x
     y = _t1 + _t2
     by = 1.0 if type(y) is float else _rt.seed(y)
-    # grad of: return x ** 3 + 2 * x
+    # grad of: y = x**3 + 2 * x
     b_t1 = by
     b_t2 = by
-    bx = 2 * b_t2
+    bx = b_t2 * 2
     bx = bx + b_t1 * 3 * x ** (3 - 1)
     return bx
 
-A value that the backward sweep reads and that the forward sweep overwrites inside a branch or a loop is pushed
-on a tape before it is overwritten and popped after its adjoint; nothing else is saved. Branch decisions and trip
-counts are recorded the same way, so the backward sweep of an ``if`` is an ``if`` and of a loop a loop.
+A value the backward sweep reads is pushed on a tape only where the forward sweep overwrites it before that read
+(a reassignment, a loop), and popped after its adjoint. Branch decisions and trip counts inside loops are
+recorded the same way, so the backward sweep of an ``if`` is an ``if`` and of a loop a loop. A call to a user's
+function goes to its generated vjp function, whose pullback the backward sweep calls.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import inspect
+from dataclasses import dataclass
 
 import numpy as np
-from dataclasses import dataclass
 
 from .. import runtime
 from ..context import Context
@@ -117,8 +119,6 @@ def bind_arguments(function, args: list, keywords: dict, context: Context) -> li
 
     Returns (parameter name, value expression, passed by keyword) in the order of the parameters.
     """
-    import inspect
-
     signature = inspect.signature(function)
     try:
         bound = signature.bind(*args, **keywords)
@@ -430,8 +430,7 @@ class ReverseMode:
 
     def _saved_names(self) -> set:
         """Names the backward sweep reads that the forward sweep may overwrite: they go on the tape."""
-        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
-                  + self.function.args.posonlyargs}
+        params = set(_parameters(self.function))
         counts: dict = {}
         in_loops = set()
 
@@ -456,8 +455,7 @@ class ReverseMode:
 
     def _first_definitions(self) -> set:
         """Top-level assignments that give a name its first value: nothing to save there."""
-        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
-                  + self.function.args.posonlyargs}
+        params = set(_parameters(self.function))
         seen = set(params)
         first = set()
         for statement in self.function.body:
@@ -581,8 +579,7 @@ class ReverseMode:
 
     def possibly_unbound(self) -> list:
         """Saved names that may have no value yet where they are first pushed: they start as None."""
-        params = {a.arg for a in self.function.args.args + self.function.args.kwonlyargs
-                  + self.function.args.posonlyargs}
+        params = set(_parameters(self.function))
         unbound = []
         defined = set(params)
         for statement in assignments(self.function.body):
