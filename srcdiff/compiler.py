@@ -20,6 +20,7 @@ from .passes.lift import LocalFunction
 from .passes.normalize import normalize
 from .passes.optimize import optimize
 from .passes.reverse import ReverseMode, scalar_closed
+from .passes.syntax import local_names, parameters
 
 STAGES = ("parsed", "normalized", "adjoint", "optimized")
 
@@ -38,11 +39,6 @@ class Derivative:
     filename: str = ""
     guards: list = field(default_factory=list)  # (namespace, name, object) the code was generated for
     floats_entry: str | None = None  # a variant of the entry for calls with Python floats only
-
-
-def parameter_names(node: ast.FunctionDef) -> list:
-    args = node.args
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def resolve_wrt(parameters: list, wrt, function_name: str = "the function") -> tuple:
@@ -90,7 +86,7 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
     """
     parsed = parse_function(function)
     fence.check(parsed)
-    wrt_names = resolve_wrt(parameter_names(parsed.node), wrt, parsed.name)
+    wrt_names = resolve_wrt(parameters(parsed.node), wrt, parsed.name)
     if mode == "jvp":
         return _derive_forward(parsed, wrt_names)
     if mode == "hvp":
@@ -188,7 +184,7 @@ def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
             callee = module.pending.pop(0)
             callee_context = _callee_context(callee, module)
             pending.append((callee_context, module.derivatives[callee],
-                            parameter_names(callee_context.parsed.node)))
+                            parameters(callee_context.parsed.node)))
     return _assemble(parsed, module, functions, contexts, stages, name)
 
 
@@ -217,7 +213,7 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
     aux = None
     if has_aux:
         returned, aux = _split_aux(normal, returned, context)
-    wrt = wrt if wrt is not None else parameter_names(parsed.node)
+    wrt = wrt if wrt is not None else parameters(parsed.node)
     activity = analyse(normal, wrt, returned, context)
     context.scalar_closed = scalar_closed(normal, activity, context)
     reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar)
@@ -248,9 +244,7 @@ def _callee_context(callee, module: Module) -> Context:
 def _localize_free_names(context: Context) -> None:
     """Names a callee reads from its own closure or module become injected names of the generated module."""
     parsed = context.parsed
-    local = set(parameter_names(parsed.node)) | {
-        n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
+    local = local_names(parsed.node)
     renames = {}
     for node in ast.walk(parsed.node):
         if not isinstance(node, ast.Name) or node.id in local or node.id in renames:
@@ -317,7 +311,7 @@ def _pseudo_filename(parsed: ParsedFunction, name: str) -> str:
 
 
 def _free_globals(function: ast.FunctionDef, parsed: ParsedFunction, context: Context) -> dict:
-    bound = set(parameter_names(function)) | set(context.injected)
+    bound = set(parameters(function)) | set(context.injected)
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.add(node.id)

@@ -80,9 +80,9 @@ class Context:
     def _stored_names(self) -> set:
         """The function's parameters and the names it assigns: its locals."""
         if not hasattr(self, "_locals"):
-            node = self.parsed.node
-            self._locals = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
-                n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            from .passes.syntax import local_names
+
+            self._locals = local_names(self.parsed.node)
         return self._locals
 
     def binding(self, node: ast.AST, value) -> tuple:

@@ -32,6 +32,7 @@ from .reverse import _RESULT, bind_arguments, instantiate
 from .syntax import assign as _assign
 from .syntax import call as _call
 from .syntax import load as _load
+from .syntax import parameters
 from .syntax import rename as _rename
 from .syntax import store as _store
 
@@ -256,8 +257,7 @@ class ForwardMode:
     # ---- the whole function ----------------------------------------------------------------------------
 
     def build(self, name: str, returned: str, tangent_params: list) -> ast.FunctionDef:
-        params = [a.arg for a in self.function.args.posonlyargs + self.function.args.args
-                  + self.function.args.kwonlyargs]
+        params = parameters(self.function)
         prologue = []
         for param in params:
             if param in self.active and param not in tangent_params:

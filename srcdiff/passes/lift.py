@@ -28,6 +28,7 @@ import inspect
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..parsing import ParsedFunction
+from .syntax import local_names
 
 
 class LocalFunction:
@@ -69,14 +70,12 @@ def lift(context: Context) -> None:
     definitions = local_functions(node.body)
     if not definitions:
         return
-    outer_locals = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    outer_locals = local_names(node)
     lifted = {}
     extra = {}
     for name, statement in definitions.items():
         function = _as_def(name, statement)
-        own = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)} | {
-            n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        own = local_names(function)
         free = []
         for child in ast.walk(function):
             if (isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id in outer_locals

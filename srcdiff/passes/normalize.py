@@ -28,6 +28,7 @@ import types
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .syntax import load as _load
+from .syntax import parameters
 from .syntax import store as _store
 
 # ndarray method -> numpy function taking the array first
@@ -65,7 +66,7 @@ class Normalizer:
         self.parsed = context.parsed
         self.namer = context.namer
         node = self.parsed.node
-        self.params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        self.params = parameters(node)
         self.local_names = set(self.params)
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):

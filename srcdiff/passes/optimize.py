@@ -13,6 +13,7 @@ import copy
 import operator
 
 from .activity import assignments
+from .syntax import local_names, parameters
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
          ast.Pow: operator.pow}
@@ -27,7 +28,7 @@ def shape_classes(function: ast.FunctionDef, context) -> dict:
     import numpy as np
 
     elementwise = {getattr(np, name) for name in _ELEMENTWISE}
-    params = [a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs]
+    params = parameters(function)
     statements = list(assignments(function.body))
     counts: dict = {}
     for statement in statements:
@@ -167,7 +168,7 @@ def _moves_tape(value) -> bool:
 
 def propagate_copies(function: ast.FunctionDef) -> None:
     """Replace ``a`` by ``b`` after ``a = b`` where both names are assigned once (or ``b`` is a parameter)."""
-    params = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
+    params = set(parameters(function))
     stores: dict = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -259,9 +260,7 @@ class _Replace(ast.NodeTransformer):
 
     def visit_FunctionDef(self, node):
         # a nested function (a pullback, a local function) sees the outer name unless it binds its own
-        own = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
-            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        return node if self.name in own else self.generic_visit(node)
+        return node if self.name in local_names(node) else self.generic_visit(node)
 
     def visit_Name(self, node):
         if node.id == self.name and isinstance(node.ctx, ast.Load):

@@ -44,6 +44,7 @@ from .activity import Activity, Operation, assignments
 from .normalize import index_value, is_loop_exit
 from .optimize import shape_classes
 from .syntax import assign as _assign
+from .syntax import parameters as _parameters
 from .syntax import call as _call
 from .syntax import load as _load
 from .syntax import rename as _rename
@@ -887,11 +888,6 @@ def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Contex
             continue
         return False
     return True
-
-
-def _parameters(function: ast.FunctionDef) -> list:
-    args = function.args
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _stored_names(statements: list) -> set:

@@ -30,3 +30,15 @@ def rename(expression: ast.AST, old: str, new: str) -> ast.AST:
             return load(new) if node.id == old else node
 
     return Rename().visit(copy.deepcopy(expression))
+
+
+def parameters(function: ast.FunctionDef | ast.Lambda) -> list:
+    """The names of a function's parameters, in order (no *args or **kwargs: the fence refuses them)."""
+    args = function.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def local_names(function: ast.AST) -> set:
+    """A function's locals: its parameters and every name it assigns (nested functions' included)."""
+    return {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)} | {
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
