@@ -137,6 +137,8 @@ def __srcdiff_caller__(_state, _check, _guards_hold{defaults}):
             refresh()
         if {all_floats}:
             {fast}
+        if {wrt_floats}:
+            {wrt_fast}
 {checks}
         return _state.finish(_compiled({arguments}), ({inputs},))
 
@@ -175,6 +177,22 @@ def _make_caller(state: GradientFunction):
         fast = f"_value, _gradient = {call}\n            return _value, (_gradient,)"
     else:
         fast = f"return ({call},)"
+    # with Python floats in the parameters differentiated against, the gradients only need to be floats
+    gradients = [f"_g{i}" for i in range(len(state.wrt))]
+    as_floats = ", ".join(f"({g} if type({g}) is float else float({g}))" for g in gradients)
+    if len(gradients) == 1 and not state.single:
+        as_floats = f"({as_floats},)"
+    elif len(gradients) > 1:
+        as_floats = f"({as_floats})"
+    unpacked = ", ".join(gradients) + ("," if len(gradients) == 1 else "")
+    if state.with_value:
+        wrt_fast = (f"_value, ({unpacked}) = _compiled({', '.join(arguments)})"
+                    if len(gradients) > 1 else f"_value, _g0 = _compiled({', '.join(arguments)})")
+        wrt_fast += f"\n            return _value, {as_floats}"
+    else:
+        wrt_fast = f"{unpacked} = _compiled({', '.join(arguments)})" if len(gradients) > 1 else \
+            f"_g0 = _compiled({', '.join(arguments)})"
+        wrt_fast += f"\n            return {as_floats}"
     checks = "\n".join(f"        _check({w}, {w!r})" for w in state.wrt)
     name = compiler.entry_name(state.function.__name__.strip("<>"), state.wrt, state.with_value)
     text = _CALLER.format(
@@ -184,6 +202,8 @@ def _make_caller(state: GradientFunction):
         all_floats="False" if state.has_aux else " and ".join(
             f"type({p}) is float" for p in state.signature.parameters),
         fast=fast,
+        wrt_floats="False" if state.has_aux else " and ".join(f"type({w}) is float" for w in state.wrt),
+        wrt_fast=wrt_fast,
         checks=checks,
         arguments=", ".join(arguments),
         inputs=", ".join(state.wrt),
