@@ -3,7 +3,8 @@
 - ``shape_classes`` tells which names share a shape, so the reverse pass drops ``unbroadcast`` there;
 - constants fold (``3 - 1`` is ``2``, ``x ** 1`` is ``x``, ``g * 1.0`` is ``g``);
 - an adjoint that is a plain copy of another (``b_t1 = by``) is replaced by the other where it is read once;
-- assignments whose values nobody reads are removed.
+- assignments whose values nobody reads are removed;
+- ``a = e1`` then ``a = a + e2`` is one assignment, ``a = e1 + e2``.
 """
 
 from __future__ import annotations
@@ -215,6 +216,33 @@ def propagate_constants(function: ast.FunctionDef) -> None:
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
 
 
+def fuse_accumulations(body: list) -> list:
+    """``a = e1`` followed by ``a = a + e2`` (e2 not reading a) is ``a = e1 + e2``, in every block."""
+    fused = []
+    for statement in body:
+        for field in ("body", "orelse"):
+            if isinstance(statement, (ast.If, ast.For, ast.While)):
+                setattr(statement, field, fuse_accumulations(getattr(statement, field)))
+        previous = fused[-1] if fused else None
+        if (_accumulates(statement) and isinstance(previous, ast.Assign)
+                and isinstance(previous.targets[0], ast.Name)
+                and previous.targets[0].id == statement.targets[0].id):
+            previous.value = ast.BinOp(left=previous.value, op=ast.Add(), right=statement.value.right)
+            continue
+        fused.append(statement)
+    return fused
+
+
+def _accumulates(statement) -> bool:
+    """``a = a + e`` where ``e`` does not read ``a``."""
+    if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
+        return False
+    value, name = statement.value, statement.targets[0].id
+    return (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name)
+            and value.left.id == name
+            and not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value.right)))
+
+
 def inline_single_use(body: list, protected: set) -> list:
     """Fold a forward-sweep temporary read exactly once, by the very next statement, into that statement."""
     changed = True
@@ -275,6 +303,7 @@ def optimize(function: ast.FunctionDef, keep: set) -> ast.FunctionDef:
     function = Simplify().visit(function)
     function.body = remove_dead_assignments(function.body, keep)
     propagate_copies(function)
+    function.body = fuse_accumulations(function.body)
     forward_end = next((i for i, s in enumerate(function.body) if _is_seed(s)), len(function.body))
     read_later = {n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)}
     forward = inline_single_use(function.body[:forward_end], keep | read_later)
