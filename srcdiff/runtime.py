@@ -112,6 +112,15 @@ def index_add(g, x, index):
     return out
 
 
+def add_at(total, index, g):
+    """``total`` with ``g`` added at ``index``: in place when ``total`` is an array that only the backward loop
+    holds (an accumulator srcdiff allocated), so that a loop over ``x[t]`` costs O(size of x), not O(T * size)."""
+    if isinstance(total, np.ndarray) and total.flags.writeable and np.result_type(total, g) == total.dtype:
+        np.add.at(total, index, g)
+        return total
+    return add(total, index_add(g, total, index))
+
+
 
 
 def as_tuple(cotangents):

@@ -1012,3 +1012,29 @@ def test_in_place_update_restores_the_overwritten_values():
     text = srcdiff.source(fill_in_loop)
     assert "y[i] = _t5" in text or "y[i] =" in text
     assert "_tape.append(np.copy(y[i]))" in text and "y[i] = _tape.pop()" in text
+
+
+def rnn_over_a_sequence(W, h, xs):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+    return np.sum(h)
+
+
+def repeated_rows(x):
+    total = 0.0
+    for i in range(6):
+        total = total + np.sin(x[i % 2]) * (i + 1)
+    return np.sum(total)
+
+
+def test_loop_over_rows_accumulates_in_place():
+    # the cotangent of xs[t] is added into one accumulator, not a zero array per step (O(T) instead of O(T^2))
+    text = srcdiff.source(rnn_over_a_sequence, wrt=(0, 2))
+    assert "bxs = _rt.add_at(bxs, t, " in text and "index_add" not in text
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((4, 4)) * 0.3, rng.standard_normal(4), rng.standard_normal((5, 4)))
+    assert_gradient(rnn_over_a_sequence, *args, wrt=(0, 1, 2))
+
+
+def test_repeated_rows_accumulate():
+    assert_gradient(repeated_rows, np.array([[0.3, -0.2], [0.5, 0.1], [0.9, 0.4]]))

@@ -729,7 +729,38 @@ class ReverseMode:
         code += [self._zero(a) for a in sorted(start - end)]
         live.clear()
         live.update(start)
-        return before, code
+        fresh = {statement.targets[0].id for statement in before}
+        return before, [self._accumulate_in_place(s, fresh, code) for s in code]
+
+    def _accumulate_in_place(self, statement, fresh: set, code: list):
+        """``a = _rt.add(a, _rt.index_add(g, x, i))`` becomes ``a = _rt.add_at(a, i, g)`` where ``a`` is a fresh
+        accumulator (zeroed just before the loop) that the loop body touches in no other way."""
+        if isinstance(statement, (ast.If, ast.For, ast.While)):
+            for field in ("body", "orelse"):
+                setattr(statement, field, [self._accumulate_in_place(s, fresh, code) for s in
+                                           getattr(statement, field)])
+            return statement
+        index_add = self._indexed_accumulation(statement)
+        if index_add is None or statement.targets[0].id not in fresh:
+            return statement
+        name = statement.targets[0].id
+        uses = sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name)
+        accumulations = sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Assign)
+                            and self._indexed_accumulation(n) is not None and n.targets[0].id == name)
+        if uses != 2 * accumulations:  # each accumulation reads and writes it once: nothing else may see it
+            return statement
+        g, _, index = index_add.args
+        return _assign(name, _call(self.context.reference(self._runtime("add_at")), _load(name), index, g))
+
+    def _indexed_accumulation(self, statement):
+        """The index_add call of ``a = _rt.add(a, _rt.index_add(...))``, or None."""
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
+            return None
+        value = statement.value
+        if not (_is_runtime_call(value, "add") and len(value.args) == 2 and isinstance(value.args[0], ast.Name)
+                and value.args[0].id == statement.targets[0].id and _is_runtime_call(value.args[1], "index_add")):
+            return None
+        return value.args[1]
 
     def _adjoint_of_for(self, statement: ast.For, depth: int, live: set) -> list:
         before, code = self._loop_body(statement.body, depth, live)
