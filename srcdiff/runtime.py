@@ -301,6 +301,19 @@ def squeeze_cotangent(g, x):
     return np.reshape(g, np.shape(x))
 
 
+def diag_cotangent(g, v, k):
+    """Cotangent of ``np.diag(v, k)``: read back the diagonal it built, or place ``g`` on the one it read."""
+    if np.ndim(v) == 1:
+        return np.diag(g, k)
+    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
+    steps = np.arange(len(g))
+    if k >= 0:
+        out[steps, steps + k] = g
+    else:
+        out[steps - k, steps] = g
+    return out
+
+
 def det_cotangent(g, ans, a):
     """Cotangent of ``np.linalg.det``: g * det(a) * inv(a).T."""
     return (np.asarray(g) * ans)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)

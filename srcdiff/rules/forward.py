@@ -41,7 +41,8 @@ for _primal, _positions in [
     (np.reshape, (0,)), (np.ravel, (0,)), (np.squeeze, (0,)), (np.expand_dims, (0,)), (np.atleast_1d, (0,)),
     (np.atleast_2d, (0,)), (np.broadcast_to, (0,)), (np.concatenate, (0,)), (np.stack, (0,)),
     (np.hstack, (0,)), (np.vstack, (0,)), (np.copy, (0,)), (np.asarray, (0,)), (np.array, (0,)),
-    (builtins.float, (0,)),
+    (builtins.float, (0,)), (np.diag, (0,)), (np.flip, (0,)), (np.roll, (0,)), (np.tril, (0,)),
+    (np.triu, (0,)), (np.swapaxes, (0,)), (np.moveaxis, (0,)), (np.float64, (0,)),
 ]:
     forward_kind(_primal, "linear", *_positions)
 
@@ -63,7 +64,7 @@ for _helper, _positions in [
     (runtime.hstack_cotangent, (0,)), (runtime.vstack_cotangent, (0,)), (runtime.transpose_cotangent, (0,)),
     (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
     (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
-    (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)),
+    (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)), (runtime.diag_cotangent, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
 forward_kind(runtime.add, "additive", 0, 1)

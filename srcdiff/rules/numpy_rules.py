@@ -13,6 +13,7 @@ from ..runtime import (
     concatenate_cotangent,
     cumsum_cotangent,
     det_cotangent,
+    diag_cotangent,
     dot_left,
     dot_right,
     einsum_cotangent,
@@ -415,6 +416,46 @@ def vstack(g, ans, tup):
 @defvjp(np.broadcast_to)
 def broadcast_to(g, ans, array, shape):
     return (unbroadcast(g, array),)
+
+
+@defvjp(np.diag)
+def diag(g, ans, v, k=0):
+    return (diag_cotangent(g, v, k),)
+
+
+@defvjp(np.flip)
+def flip(g, ans, m, axis=None):
+    return (np.flip(g, axis),)
+
+
+@defvjp(np.roll)
+def roll(g, ans, a, shift, axis=None):
+    return (np.roll(g, np.negative(shift), axis),)
+
+
+@defvjp(np.tril)
+def tril(g, ans, m, k=0):
+    return (np.tril(g, k),)
+
+
+@defvjp(np.triu)
+def triu(g, ans, m, k=0):
+    return (np.triu(g, k),)
+
+
+@defvjp(np.swapaxes)
+def swapaxes(g, ans, a, axis1, axis2):
+    return (np.swapaxes(g, axis1, axis2),)
+
+
+@defvjp(np.moveaxis)
+def moveaxis(g, ans, a, source, destination):
+    return (np.moveaxis(g, destination, source),)
+
+
+@defvjp(np.float64)
+def to_float64(g, ans, x=0.0):
+    return (g,)
 
 
 # ---- no gradient ---------------------------------------------------------------------------------------

@@ -1732,3 +1732,53 @@ def test_every_numpy_rule_is_exercised():
         if not any(f"{dotted}(" in text for dotted, _ in spellings):
             missing.append(" or ".join(dotted for dotted, _ in spellings))
     assert missing == [], f"rules without a test: {missing}"
+
+
+# ---- diagonals, flips, rolls, triangles, axes, casts ----------------------------------------------------
+
+
+def f_diag_build(v):
+    out = np.diag(v)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_diag_read(m):
+    out = np.diag(m, 1)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_flip(m):
+    out = np.flip(m, 0)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_roll(m):
+    out = np.roll(m, 2, axis=1)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_triangles(m):
+    out = np.tril(m) + 2.0 * np.triu(m, 1)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_axes(t):
+    out = np.swapaxes(t, 0, 2) + np.moveaxis(t, 0, -1).reshape(np.swapaxes(t, 0, 2).shape)
+    return np.sum(np.sin(out) * weights(out))
+
+
+def f_float64(x):
+    return np.float64(x) ** 3
+
+
+@pytest.mark.parametrize("fun, arg", [
+    (f_diag_build, np.array([0.3, -0.7, 1.1])),
+    (f_diag_read, np.arange(12.0).reshape(3, 4) / 7),
+    (f_flip, np.arange(6.0).reshape(2, 3) / 5),
+    (f_roll, np.arange(8.0).reshape(2, 4) / 9),
+    (f_triangles, np.arange(9.0).reshape(3, 3) / 4 - 1),
+    (f_axes, np.arange(24.0).reshape(2, 3, 4) / 13),
+    (f_float64, 0.7),
+], ids=name_of)
+def test_layout_rules(fun, arg):
+    assert_gradient(fun, arg)
