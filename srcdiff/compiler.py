@@ -14,12 +14,12 @@ from . import codegen, fence
 from .context import Context, Module
 from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
-from .passes.activity import analyse
+from .passes.activity import analyse, describe
 from .passes.forward import ForwardMode
 from .passes.lift import LocalFunction
 from .passes.normalize import normalize
 from .passes.optimize import optimize
-from .passes.reverse import ReverseMode, scalar_closed
+from .passes.reverse import ReverseMode, bind_arguments, scalar_closed
 from .passes.syntax import local_names, parameters
 
 STAGES = ("parsed", "normalized", "adjoint", "optimized")
@@ -150,7 +150,8 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
     stages = {stage: [] for stage in STAGES}
     gradient_name = entry_name(parsed.name, wrt, False)
     gradient = _transform(context, stages,
-                          lambda reverse, returned, aux: reverse.build(gradient_name, returned, False), list(wrt))
+                          lambda reverse, returned, aux: reverse.build(gradient_name, returned, False), list(wrt),
+                          inline=True)
     if module.derivatives:
         raise UnsupportedSyntaxError(
             f"srcdiff does not yet take second derivatives of {parsed.name}, which calls your own functions "
@@ -202,10 +203,13 @@ def _forward_function(context: Context, stages: dict, name: str, varied: list) -
 
 
 def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
-               has_aux: bool = False) -> ast.FunctionDef:
-    """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass."""
+               has_aux: bool = False, inline: bool = False) -> ast.FunctionDef:
+    """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass.
+    With ``inline``, calls of the user's functions are replaced by their bodies first."""
     parsed = context.parsed
     normal = normalize(context)
+    if inline:
+        normal.body = _inline_calls(normal.body, context, (parsed.function,))
     if not scalar:
         stages["parsed"].append(parsed.source + "\n")
         stages["normalized"].append(codegen.to_source(normal))
@@ -222,6 +226,52 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
     final = optimize(adjoint, keep={reverse.tape})
     stages["optimized"].append(codegen.to_source(final))
     return final
+
+
+def _inline_calls(body: list, context: Context, calling: tuple) -> list:
+    """``y = helper(a, b)`` in normal form becomes helper's own normal form, its names made unique, its
+    parameters bound to ``a`` and ``b`` and its result assigned to ``y`` (second derivatives work on one
+    function). Recursion cannot be inlined: a located error."""
+    out = []
+    for statement in body:
+        if isinstance(statement, (ast.If, ast.For, ast.While)):
+            statement.body = _inline_calls(statement.body, context, calling)
+            statement.orelse = _inline_calls(statement.orelse, context, calling)
+            out.append(statement)
+            continue
+        operation = describe(statement.value, context) if isinstance(statement, ast.Assign) else None
+        if operation is None or operation.kind != "call":
+            out.append(statement)
+            continue
+        callee = operation.callee
+        if callee in calling:
+            raise context.parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff does not take second derivatives through the recursive function {callee.__name__}",
+                statement, hint="write the recursion as a loop")
+        callee_context = _callee_context(callee, context.module)
+        callee_normal = normalize(callee_context)
+        returned = _returned_name(callee_normal, callee_context)
+        inner = _inline_calls(callee_normal.body[:-1], callee_context, calling + (callee,))
+        renames = {name: context.namer.unique(f"{callee.__name__.strip('<>')}_{name}")
+                   for name in sorted(local_names(callee_normal))}
+        arguments = bind_arguments(callee, operation.args, operation.keywords, context)
+        bound = [ast.Assign(targets=[ast.Name(id=renames[name], ctx=ast.Store())], value=value)
+                 for name, value, _ in arguments]
+        result = ast.Assign(targets=[statement.targets[0]], value=ast.Name(id=renames[returned], ctx=ast.Load()))
+        for new in bound + [_rename_all(s, renames) for s in inner] + [result]:
+            for node in ast.walk(new):  # comments name the caller's line
+                if hasattr(node, "lineno"):
+                    node.lineno = node.end_lineno = statement.lineno
+            out.append(new)
+    return out
+
+
+def _rename_all(statement: ast.AST, renames: dict) -> ast.AST:
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and node.id in renames:
+            node.id = renames[node.id]
+    return statement
 
 
 def _callee_context(callee, module: Module) -> Context:

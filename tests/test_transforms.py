@@ -334,3 +334,39 @@ def test_hvp_does_not_build_the_hessian():
 def test_grad_of_a_vector_gradient_is_refused():
     with pytest.raises(srcdiff.NonScalarOutputError, match="hessian"):
         srcdiff.grad(srcdiff.grad(rosenbrock))(np.array([0.5, 0.2]))
+
+
+def activation(z, scale=1.0):
+    if scale > 0:
+        return np.tanh(z) * scale
+    return z
+
+
+def dense(W, x):
+    return activation(W @ x, 2.0)
+
+
+def loss_with_calls(W, x):
+    h = dense(W, x)
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(activation(h * i) ** 2)
+    return total
+
+
+def recursive_square(x, n):
+    if n == 0:
+        return np.sum(x)
+    return recursive_square(x * x, n - 1)
+
+
+def test_hessian_through_calls_of_the_users_functions():
+    rng = np.random.default_rng(4)
+    args = (rng.standard_normal((2, 3)) * 0.5, rng.standard_normal(3))
+    np.testing.assert_allclose(srcdiff.hessian(loss_with_calls)(*args),
+                               gradient_differences(loss_with_calls, args, 0), rtol=1e-5, atol=1e-8)
+
+
+def test_second_derivatives_through_recursion_are_refused():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="recursive"):
+        srcdiff.hessian(recursive_square)(np.array([0.5, 0.2]), 2)
