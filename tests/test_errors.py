@@ -346,3 +346,15 @@ def test_local_functions_are_differentiated(tmp_path, name):
     module, _, _ = load(tmp_path, LOCAL_FUNCTIONS[name])
     result = testing.check_grad(module.f, np.array([0.3, -0.7, 1.1]))
     assert result.ok, str(result)
+
+
+def test_local_function_with_defaults_and_free_variables(tmp_path):
+    module, _, _ = load(tmp_path, """
+        def f(x, scale):
+            def g(t, k=2.0):
+                return np.sin(t) * k * scale
+            h = lambda z, p=3: z ** p * scale
+            return np.sum(g(x) + g(x, 0.5) + h(x))
+    """)
+    result = testing.check_grad(module.f, np.array([0.3, -0.4]), 1.3, wrt=(0, 1))
+    assert result.ok, str(result)

@@ -14,9 +14,9 @@ Before::
 After::
 
     def f(x, scale):
-        def g(y, scale):
+        def g(y, *, scale):
             return y * scale
-        return g(x, scale) + g(2.0 * x, scale)
+        return g(x, scale=scale) + g(2.0 * x, scale=scale)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class LocalFunction:
             value = inspect.Parameter.empty if default is None else default.value
             parameters.append(inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                                 default=value))
+        parameters += [inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY) for arg in args.kwonlyargs]
         self.__signature__ = inspect.Signature(parameters)
 
     def __call__(self, *args, **kwargs):  # only its signature is ever used
@@ -86,7 +87,9 @@ def lift(context: Context) -> None:
                 raise parsed.error(UnsupportedSyntaxError,
                                    f"the local function {name} has a default that is not a constant", default,
                                    hint=f"define {name} at module level, or pass the value at each call")
-        function.args.args += [ast.arg(arg=variable) for variable in free]
+        # keyword-only, so that they may follow parameters with defaults
+        function.args.kwonlyargs += [ast.arg(arg=variable) for variable in free]
+        function.args.kw_defaults += [None] * len(free)
         lifted[name] = function
         extra[name] = free
     rewrite = _PassFreeVariables(extra, parsed)
@@ -131,7 +134,8 @@ class _PassFreeVariables(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in self.extra:
-            node.args = node.args + [ast.Name(id=v, ctx=ast.Load()) for v in self.extra[node.func.id]]
+            node.keywords = node.keywords + [ast.keyword(arg=v, value=ast.Name(id=v, ctx=ast.Load()))
+                                             for v in self.extra[node.func.id]]
         return node
 
     def visit_Name(self, node):
