@@ -231,3 +231,29 @@ def test_the_generator_covers_the_subset():
     for construct in ("if ", "else:", " if ", "for ", "axis=0", "keepdims=True", "** 2", "np.log(1 +", " @ x",
                       "np.exp(", "np.mean("):
         assert construct in joined, construct
+
+
+@settings(PROFILE)
+@given(programs(), points())
+def test_random_programs_forward_mode_and_second_order(text, point):
+    """On the same programs: the jvp equals the gradient's dot product with the tangent, and the Hessian-vector
+    product equals central differences of the gradient."""
+    note(text)
+    module = import_program(text)
+    x, y, M = point
+    with np.errstate(all="ignore"):
+        value = module.f_probe(x, y, M)
+    assume(np.isfinite(value))
+    assume(all(abs(m) > 1e-2 for m in module._margins))
+    tangents = (np.array([0.3, -0.5, 0.8]), 0.7, np.array([[0.2, -0.1, 0.4], [-0.6, 0.5, 0.1]]))
+    gradients = srcdiff.grad(module.f, wrt=(0, 1, 2))(x, y, M)
+    _, tangent = srcdiff.jvp(module.f, (x, y, M), tangents)
+    expected = sum(float(np.sum(g * t)) for g, t in zip(gradients, tangents))
+    assert tangent == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+    v = tangents[0]
+    product = srcdiff.hvp(module.f)(x, y, M, v)
+    gradient = srcdiff.grad(module.f)
+    eps = 1e-5
+    differences = (gradient(x + eps * v, y, M) - gradient(x - eps * v, y, M)) / (2 * eps)
+    np.testing.assert_allclose(product, differences, rtol=1e-4, atol=1e-5)

@@ -370,3 +370,14 @@ def test_hessian_through_calls_of_the_users_functions():
 def test_second_derivatives_through_recursion_are_refused():
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="recursive"):
         srcdiff.hessian(recursive_square)(np.array([0.5, 0.2]), 2)
+
+
+def output_independent_of_x(x, M):
+    x = np.sum(M, axis=0)
+    return np.sum(x * M)
+
+
+def test_second_derivatives_of_an_output_that_ignores_the_input():
+    x, M = np.array([0.4, -0.7, 1.3]), np.array([[0.9, 1.2, 0.3], [0.7, 0.1, 1.3]])
+    np.testing.assert_array_equal(srcdiff.hvp(output_independent_of_x)(x, M, np.ones(3)), np.zeros(3))
+    np.testing.assert_array_equal(srcdiff.hessian(output_independent_of_x)(x, M), np.zeros((3, 3)))

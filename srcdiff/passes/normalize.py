@@ -25,6 +25,7 @@ import builtins
 import copy
 import types
 
+from .. import runtime
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .syntax import load as _load
@@ -242,8 +243,9 @@ class Normalizer:
         value = node.value
         if isinstance(value, ast.Constant):
             return  # a docstring or a bare constant
-        if isinstance(value, ast.Call) and self.context.resolve(value.func) is builtins.print:
-            out.append(node)
+        if isinstance(value, ast.Call) and self.context.resolve(value.func) in (
+                builtins.print, runtime.seed, runtime.check_aux):
+            out.append(node)  # printing, or generated code checking its output: no value, no gradient
             return
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
                 value.func.id == "__srcdiff_comment__":
