@@ -68,7 +68,9 @@ class GradientFunction:
             cache.put(cache_key, entry)
         derivative, (inner, floats_inner) = entry
         self.derivative = derivative
-        self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry)
+        # jvp and hvp functions take the tangents after every argument: they are called with all of them
+        self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry,
+                                    defaults=self.mode in ("grad", "vjp"))
         floats = self.compiled
         if derivative.floats_entry is not None:
             floats = loader.bind(floats_inner, self.function, derivative.floats_entry, derivative.floats_entry)
@@ -112,6 +114,12 @@ class GradientFunction:
         else:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
         return gradients[0] if self.single else gradients
+
+    def all_arguments(self, args, kwargs=None) -> tuple:
+        """Every parameter's value for a call with ``args`` and ``kwargs``, defaults filled in, in order."""
+        bound = self.signature.bind(*args, **(kwargs or {}))
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
 
     def inputs(self, args, kwargs) -> tuple:
         """The arguments differentiated against, checked to be floating point."""
@@ -275,7 +283,7 @@ def _second_derivative(gradient, wrt):
         partials = []
         for position in positions:
             tangents = [1.0 if p == position else runtime.zeros_like(args[p]) for p in positions]
-            first, tangent = state.generated(*args, *tangents)
+            first, tangent = state.generated(*state.all_arguments(args), *tangents)
             if np.ndim(first) != 0:
                 raise NonScalarOutputError(
                     f"grad of grad({inner.function.__name__}) needs a scalar gradient, but it has shape "
@@ -369,7 +377,7 @@ def jvp(fun, args, tangents):
                 f"the tangent of argument {index} has shape {np.shape(tangents[index])}, but the argument has "
                 f"shape {np.shape(args[index])}"
             )
-    return state.generated(*args, *(tangents[i] for i in varied))
+    return state.generated(*state.all_arguments(args), *(tangents[i] for i in varied))
 
 
 def hvp(fun, wrt=0):
@@ -391,7 +399,7 @@ def hvp(fun, wrt=0):
             if np.shape(v) != np.shape(args[position]):
                 raise SrcdiffError(f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "
                                    f"{np.shape(args[position])}")
-        _, product = state.generated(*args, *vectors)
+        _, product = state.generated(*state.all_arguments(args), *vectors)
         product = state.shape_like(product, [args[p] for p in positions])
         return product
 

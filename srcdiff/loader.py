@@ -53,16 +53,17 @@ def _names(entry) -> ast.expr:
     return ast.Tuple(elts=[ast.Name(id=e, ctx=ast.Load()) for e in entry], ctx=ast.Load())
 
 
-def bind(inner, user_function, name: str, qualname: str):
-    """``inner``'s code as a function of the user's globals, sharing the user's closure cells."""
+def bind(inner, user_function, name: str, qualname: str, defaults: bool = True):
+    """``inner``'s code as a function of the user's globals, sharing the user's closure cells (and, with
+    ``defaults``, its default argument values: not for functions whose parameters extend the user's)."""
     user_cells = {}
     if user_function.__closure__:
         user_cells = dict(zip(user_function.__code__.co_freevars, user_function.__closure__))
     inner_cells = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
     closure = tuple(user_cells.get(v, inner_cells.get(v)) for v in inner.__code__.co_freevars)
     function = types.FunctionType(inner.__code__, user_function.__globals__, name,
-                                  user_function.__defaults__, closure or None)
-    function.__kwdefaults__ = user_function.__kwdefaults__
+                                  user_function.__defaults__ if defaults else None, closure or None)
+    function.__kwdefaults__ = user_function.__kwdefaults__ if defaults else None
     function.__qualname__ = qualname
     function.__module__ = user_function.__module__
     return function

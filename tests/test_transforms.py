@@ -381,3 +381,16 @@ def test_second_derivatives_of_an_output_that_ignores_the_input():
     x, M = np.array([0.4, -0.7, 1.3]), np.array([[0.9, 1.2, 0.3], [0.7, 0.1, 1.3]])
     np.testing.assert_array_equal(srcdiff.hvp(output_independent_of_x)(x, M, np.ones(3)), np.zeros(3))
     np.testing.assert_array_equal(srcdiff.hessian(output_independent_of_x)(x, M), np.zeros((3, 3)))
+
+
+def with_default(x, scale=2.0):
+    return np.sum(scale * x**3)
+
+
+def test_transforms_of_a_function_with_a_default_argument():
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(srcdiff.hessian(with_default)(x), np.diag(12.0 * x))
+    np.testing.assert_allclose(srcdiff.hvp(with_default)(x, np.ones(2)), 12.0 * x)
+    _, tangent = srcdiff.jvp(with_default, (x,), (np.ones(2),))
+    assert tangent == pytest.approx(np.sum(6.0 * x**2))
+    assert srcdiff.grad(srcdiff.grad(lambda t, k=3.0: k * t**3))(2.0) == pytest.approx(36.0)
