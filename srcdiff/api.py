@@ -24,10 +24,21 @@ class GradientFunction:
                  mode: str = "grad", tangent_wrt: tuple | None = None):
         if not callable(function):
             raise SrcdiffError(f"grad needs a function, got {function!r}")
+        # a bound method: differentiate its function, with the object as a constant first argument
+        self.bound_object = function.__self__ if inspect.ismethod(function) else None
+        if self.bound_object is not None:
+            if mode != "grad":
+                raise SrcdiffError(
+                    f"{mode} takes a plain function: pass {function.__func__.__qualname__} and the object as its "
+                    "first argument")
+            function = function.__func__
         self.function = _unwrap(function)
         require_code(self.function)
         self.with_value = with_value
         self.signature = inspect.signature(self.function)
+        if self.bound_object is not None:
+            parameters = list(self.signature.parameters.values())
+            self.signature = self.signature.replace(parameters=parameters[1:])
         parameters = [p.name for p in self.signature.parameters.values()
                       if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
@@ -178,6 +189,9 @@ def _make_caller(state: GradientFunction):
                    if p.kind == p.POSITIONAL_ONLY)
         parameters.insert(last + 1, "/")
     # with Python floats in every parameter, the variant for floats (when there is one) applies
+    if state.bound_object is not None:  # the object of a bound method goes first
+        arguments.insert(0, "_bound_object")
+        defaults["_bound_object"] = state.bound_object
     call = f"_floats({', '.join(arguments)})"
     if state.single or len(state.wrt) > 1:
         fast = f"return {call}"

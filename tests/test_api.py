@@ -325,3 +325,23 @@ def square(x):
 
 def calls_helpers(x):
     return square(np.sin(x)) + square(x)
+
+
+class Quadratic:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, shift=0.0):
+        return np.sum(self.scale * (w - shift) ** 2)
+
+
+def test_bound_methods():
+    model = Quadratic(3.0)
+    gradient = srcdiff.grad(model.loss)
+    np.testing.assert_allclose(gradient(np.array([1.0, 2.0])), [6.0, 12.0])
+    np.testing.assert_allclose(gradient(np.array([1.0, 2.0]), shift=1.0), [0.0, 6.0])
+    assert srcdiff.grad(model.loss, wrt="shift")(np.array([1.0, 2.0]), 0.5) == pytest.approx(-12.0)
+    value, _ = srcdiff.value_and_grad(model.loss)(np.array([1.0, 2.0]))
+    assert value == pytest.approx(15.0)
+    with pytest.raises(srcdiff.SrcdiffError, match="object as its first argument"):
+        srcdiff.jvp(model.loss, (np.ones(2),), (np.ones(2),))
