@@ -316,22 +316,32 @@ def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     Use as ``srcdiff.grad(f)``, ``@srcdiff.grad`` or ``@srcdiff.grad(wrt=("w", "b"))``. ``wrt`` is a position or
     a parameter name (a single gradient), or a tuple of them (a tuple of gradients, in that order). With
     ``has_aux=True``, ``fun`` returns ``(value, aux)``; the gradient function then returns
-    ``(gradient, aux)``. The code is generated on the first call (so that functions ``fun`` calls may be
-    defined after it) and cached in memory; ``cache=True`` (or a folder, or the SRCDIFF_CACHE_DIR environment
+    ``(gradient, aux)``. The code is generated now, or on the first call if a function ``fun`` calls is not
+    defined yet, and cached in memory; ``cache=True`` (or a folder, or the SRCDIFF_CACHE_DIR environment
     variable) also keeps it on disk for other processes.
     """
     if fun is None:
         return lambda function: grad(function, wrt, has_aux=has_aux, cache=cache)
     if isinstance(getattr(fun, "srcdiff", None), GradientFunction) and fun.srcdiff.mode == "grad":
         return _second_derivative(fun, wrt)
-    return GradientFunction(fun, wrt, False, cache, has_aux).caller
+    return _prepared(GradientFunction(fun, wrt, False, cache, has_aux).caller)
+
+
+def _prepared(caller):
+    """Generate the code now if possible, so that inspect.getsource shows it before the first call; where it
+    is not possible yet (a function it calls is defined later), the first call tries again and reports."""
+    try:
+        caller.refresh()
+    except SrcdiffError:
+        pass
+    return caller
 
 
 def value_and_grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     """Like ``grad``, but returns ``(value, gradient)`` (``((value, aux), gradient)`` with ``has_aux``)."""
     if fun is None:
-        return lambda function: GradientFunction(function, wrt, True, cache, has_aux).caller
-    return GradientFunction(fun, wrt, True, cache, has_aux).caller
+        return lambda function: value_and_grad(function, wrt, has_aux=has_aux, cache=cache)
+    return _prepared(GradientFunction(fun, wrt, True, cache, has_aux).caller)
 
 
 _VJP_STATES: dict = {}
