@@ -345,3 +345,16 @@ def test_bound_methods():
     assert value == pytest.approx(15.0)
     with pytest.raises(srcdiff.SrcdiffError, match="object as its first argument"):
         srcdiff.jvp(model.loss, (np.ones(2),), (np.ones(2),))
+
+
+def test_getsource_before_the_first_call_and_helpers_defined_later(tmp_path, monkeypatch):
+    (tmp_path / "later_module.py").write_text(
+        "import srcdiff\n\n\n@srcdiff.grad\ndef f(x):\n    return helper(x) * 2.0\n\n\n"
+        "def helper(x):\n    return x * x\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import later_module
+
+    assert later_module.f(3.0) == 12.0  # helper did not exist when f was decorated
+    gradient = srcdiff.grad(cubic)
+    assert inspect.getsource(gradient).startswith("def dcubic_dx(x):")
