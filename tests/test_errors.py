@@ -281,11 +281,16 @@ IN_PLACE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(IN_PLACE))
-def test_in_place_updates_are_differentiated(tmp_path, name):
-    module, _, _ = load(tmp_path, IN_PLACE[name])
+def assert_differentiated(tmp_path, source):
+    """The function ``f`` of ``source`` has srcdiff's gradient equal to central differences."""
+    module, _, _ = load(tmp_path, source)
     result = testing.check_grad(module.f, np.array([0.3, -0.7, 1.1]))
     assert result.ok, str(result)
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_updates_are_differentiated(tmp_path, name):
+    assert_differentiated(tmp_path, IN_PLACE[name])
 
 
 def test_in_place_update_of_a_constant_argument(tmp_path):
@@ -343,9 +348,7 @@ LOCAL_FUNCTIONS = {
 
 @pytest.mark.parametrize("name", sorted(LOCAL_FUNCTIONS))
 def test_local_functions_are_differentiated(tmp_path, name):
-    module, _, _ = load(tmp_path, LOCAL_FUNCTIONS[name])
-    result = testing.check_grad(module.f, np.array([0.3, -0.7, 1.1]))
-    assert result.ok, str(result)
+    assert_differentiated(tmp_path, LOCAL_FUNCTIONS[name])
 
 
 def test_local_function_with_defaults_and_free_variables(tmp_path):
