@@ -176,16 +176,22 @@ NO_RULE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
-def test_unsupported_syntax_is_located(tmp_path, name):
-    module, path, line = load(tmp_path, UNSUPPORTED[name])
-    with pytest.raises(srcdiff.UnsupportedSyntaxError) as caught:
+def assert_located(tmp_path, source, error_class):
+    """Differentiating ``f`` of ``source`` raises ``error_class`` at the marked line of its file."""
+    module, path, line = load(tmp_path, source)
+    with pytest.raises(error_class) as caught:
         srcdiff.grad(module.f)(np.array([1.0, 2.0]))
     error = caught.value
     assert error.filename == str(path)
     assert error.lineno == line
     assert f"{path}:{line}" in str(error)
     assert error.message
+    return error
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_unsupported_syntax_is_located(tmp_path, name):
+    error = assert_located(tmp_path, UNSUPPORTED[name], srcdiff.UnsupportedSyntaxError)
     if name == "def_inside_a_loop":
         assert "inside a block" in error.message
 
@@ -216,13 +222,7 @@ OWN_FUNCTION = {
 
 @pytest.mark.parametrize("name", sorted(NO_RULE))
 def test_missing_rule_is_located(tmp_path, name):
-    module, path, line = load(tmp_path, NO_RULE[name])
-    with pytest.raises(srcdiff.NoRuleError) as caught:
-        srcdiff.grad(module.f)(np.array([1.0, 2.0]))
-    error = caught.value
-    assert error.filename == str(path)
-    assert error.lineno == line
-    assert f"{path}:{line}" in str(error)
+    assert_located(tmp_path, NO_RULE[name], srcdiff.NoRuleError)
 
 
 @pytest.mark.parametrize("point", [0.7, -1.2])
