@@ -6,7 +6,7 @@ import inspect
 
 import numpy as np
 
-from . import cache, codegen, compiler, loader, runtime
+from . import cache, codegen, compiler, disk_cache, loader, runtime
 from .errors import InputTypeError, NonScalarOutputError, SrcdiffError
 from .parsing import _unwrap, require_code
 
@@ -64,14 +64,14 @@ class GradientFunction:
         cache_key = cache.key(self.function, self.wrt, options)
         entry = cache.get(cache_key)
         if entry is None:
-            directory = cache.disk_directory(self.disk_cache)
-            derivative = cache.load(directory, self.function, self.wrt, options) if directory else None
+            directory = disk_cache.disk_directory(self.disk_cache)
+            derivative = disk_cache.load(directory, self.function, self.wrt, options) if directory else None
             if derivative is None:
                 derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value,
                                              has_aux=self.has_aux, mode=self.mode,
                                              tangent_wrt=self.tangent_wrt)
                 if directory:
-                    cache.store(directory, self.function, self.wrt, options, derivative)
+                    disk_cache.store(directory, self.function, self.wrt, options, derivative)
             names = (derivative.entry, derivative.floats_entry or derivative.entry)
             inner = loader.compile_entry(derivative.source, derivative.filename, names,
                                          derivative.injected, derivative.free_vars)

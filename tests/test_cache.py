@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import cache
+from srcdiff import cache, disk_cache
 
 PROGRAM = """
 import sys
@@ -98,12 +98,12 @@ def test_entries_calling_user_rules_are_not_written(tmp_path):
 
 def test_cache_setting_and_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("SRCDIFF_CACHE_DIR", raising=False)
-    assert cache.disk_directory(None) is None
-    assert cache.disk_directory(False) is None
-    assert cache.disk_directory(tmp_path) == str(tmp_path)
+    assert disk_cache.disk_directory(None) is None
+    assert disk_cache.disk_directory(False) is None
+    assert disk_cache.disk_directory(tmp_path) == str(tmp_path)
     monkeypatch.setenv("SRCDIFF_CACHE_DIR", str(tmp_path / "env"))
-    assert cache.disk_directory(None) == str(tmp_path / "env")
-    assert cache.disk_directory(True) == str(tmp_path / "env")
+    assert disk_cache.disk_directory(None) == str(tmp_path / "env")
+    assert disk_cache.disk_directory(True) == str(tmp_path / "env")
 
 
 def test_unreadable_entry_is_a_miss(tmp_path):
