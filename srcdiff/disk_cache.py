@@ -1,23 +1,94 @@
-"""The on-disk cache of generated derivatives (opt-in), so that a new process reuses the generated code."""
+"""The on-disk cache of generated derivatives (opt-in), so that a new process reuses the generated code.
+
+Turned on by ``grad(f, cache=True)`` (or a folder), or the SRCDIFF_CACHE_DIR environment variable. Loading an
+entry compiles and runs the Python text it holds, so the cache trusts nothing it did not write itself:
+
+- The folder must belong to the current user and be writable by nobody else (srcdiff creates it with mode 0700);
+  the default one is per user (``$XDG_CACHE_HOME/srcdiff``, else ``~/.cache/srcdiff``), never a shared one.
+- Every file is opened without following symbolic links and without blocking (a FIFO cannot hang the process),
+  and must be a regular file of the user's, mode 0600, of bounded size.
+- Every entry carries an HMAC-SHA256 under a random key of the user's, kept in the folder (mode 0600); it covers
+  the entry's name, so an entry written for one function is never taken for another.
+- An entry's name is a digest of what the generated code depends on: the function's identity (module, qualified
+  name, resolved file, line) and source, wrt, the options, the rule table, and the versions of srcdiff (with a
+  digest of its own source), Python and numpy. The entry records what the code was generated for that only
+  shows once it is generated: the identity and source of every function of the user's it differentiated, and
+  what each name those functions read denoted (``np.tanh`` or ``np.sin``, this function or that one). Loading
+  checks all of it against the running process.
+
+Whatever is wrong with an entry (missing, foreign, truncated, malformed, stale), it is a miss: the derivative is
+generated again and the entry rewritten atomically. Nothing here raises; a folder that cannot be used or
+written means working without the disk cache, after one warning.
+"""
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
+import hmac
 import inspect
 import json
+import math
 import os
+import secrets
+import stat
 import sys
-import tempfile
+import textwrap
+import threading
+import types
+import warnings
 
-# ---- on disk ---------------------------------------------------------------------------------------------------
-#
-# Opt-in (grad(f, cache=True), or the SRCDIFF_CACHE_DIR environment variable), so that a new process reuses the
-# generated code. An entry is keyed by everything the code depends on (srcdiff's, Python's and numpy's versions,
-# the function's file, name and source, wrt, the options, the rule table) and records the sources of the helper
-# functions it differentiated: a changed helper is a miss, never stale code.
-
-_FORMAT = 1
+_FORMAT = 2
 _INJECTABLE = {"numpy": "numpy", "math": "math", "srcdiff.runtime": "runtime"}
+_MAGIC = b"srcdiff-cache"
+_KEY_FILE = "key"
+_MAX_ENTRY = 4 << 20  # bytes: generated modules are a few kilobytes
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class CacheWarning(UserWarning):
+    """The disk cache ignored a file, or a folder it cannot use."""
+
+
+_LOCK = threading.Lock()  # guards the sets below
+_warned: set = set()  # paths already warned about
+_unwritable: set = set()  # folders a write failed in: not tried again in this process
+_memo: dict = {}  # rule-table version -> fingerprint; None -> srcdiff's digest
+
+
+def _reset_after_fork() -> None:
+    global _LOCK
+    _LOCK = threading.Lock()  # another thread may have held it when the process forked
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _warn(path: str, message: str) -> None:
+    """Warn about ``path`` once per process."""
+    with _LOCK:
+        if path in _warned:
+            return
+        _warned.add(path)
+    warnings.warn(f"srcdiff disk cache: {path}: {message}", CacheWarning, stacklevel=4)
+
+
+# ---- where ---------------------------------------------------------------------------------------------------
+
+
+def default_directory() -> str | None:
+    """The user's own cache folder: $XDG_CACHE_HOME/srcdiff, else ~/.cache/srcdiff."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):  # the XDG specification ignores a relative path
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "srcdiff")
 
 
 def disk_directory(setting) -> str | None:
@@ -27,39 +98,341 @@ def disk_directory(setting) -> str | None:
     if setting is False:
         return None
     if setting is True:
-        return os.environ.get("SRCDIFF_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "srcdiff")
+        return os.environ.get("SRCDIFF_CACHE_DIR") or default_directory()
     return os.fspath(setting)
 
 
+def _open_directory(directory: str, create: bool) -> int | None:
+    """A descriptor of ``directory`` if it is the user's and nobody else may write in it, else None (with a
+    warning). Every later operation goes through the descriptor, so the folder checked is the folder used."""
+    directory = os.path.abspath(directory)
+    if create and not os.path.lexists(directory):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError as error:
+            _warn(directory, f"cannot create the cache folder ({error.strerror}); working without the disk cache")
+            return None
+    try:
+        descriptor = os.open(directory, _DIRECTORY)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        _warn(directory, f"cannot open the cache folder ({error.strerror}); working without the disk cache")
+        return None
+    try:
+        info = os.fstat(descriptor)
+        problem = None
+        if not stat.S_ISDIR(info.st_mode):
+            problem = "is not a folder"
+        elif info.st_uid != os.geteuid():
+            problem = f"belongs to uid {info.st_uid}, not to you (uid {os.geteuid()})"
+        elif info.st_mode & 0o022:
+            problem = f"is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}; chmod 700 it)"
+        if problem is not None:
+            _warn(directory, f"not used as a cache folder: it {problem}; working without the disk cache")
+            os.close(descriptor)
+            return None
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _read_private(folder: int, name: str, path: str, limit: int) -> bytes | None:
+    """The bytes of the file ``name`` in ``folder`` if it is a regular file of the user's, mode 0600, at most
+    ``limit`` bytes; None if it is missing. Anything else is ignored, with a warning naming ``path``."""
+    try:
+        descriptor = os.open(name, _FLAGS, dir_fd=folder)
+    except FileNotFoundError:
+        return None
+    except OSError as error:  # ELOOP: a symbolic link
+        _warn(path, f"ignored: cannot be opened safely ({error.strerror})")
+        return None
+    try:
+        info = os.fstat(descriptor)
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = "is not a regular file"
+        elif info.st_uid != os.geteuid():
+            problem = f"belongs to uid {info.st_uid}, not to you"
+        elif stat.S_IMODE(info.st_mode) != 0o600:
+            problem = f"has mode {stat.S_IMODE(info.st_mode):04o}, not 0600"
+        elif info.st_size > limit:
+            problem = f"is too large ({info.st_size} bytes)"
+        if problem is not None:
+            _warn(path, f"ignored: it {problem}")
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(descriptor, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            _warn(path, "ignored: it is too large")
+            return None
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _write_private(folder: int, name: str, data: bytes, exclusive: bool = False) -> None:
+    """Write ``data`` to ``name`` in ``folder`` atomically (a temporary file, then a rename, or with
+    ``exclusive`` a link, which fails if ``name`` exists), mode 0600. The temporary file never outlives a
+    failure."""
+    temporary = f".tmp-{secrets.token_hex(8)}"
+    descriptor = os.open(temporary, _NEW, 0o600, dir_fd=folder)
+    placed = False
+    try:
+        try:
+            os.fchmod(descriptor, 0o600)  # whatever the umask
+            view = memoryview(data)
+            while view:
+                written = os.write(descriptor, view)
+                view = view[written:]
+        finally:
+            os.close(descriptor)
+        if exclusive:
+            os.link(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+        else:
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+            placed = True
+    finally:
+        if not placed:
+            try:
+                os.unlink(temporary, dir_fd=folder)
+            except OSError:
+                pass
+
+
+def _secret(folder: int, directory: str, create: bool) -> bytes | None:
+    """The user's random key for the entries in ``folder``, made on first use (None if there is none)."""
+    path = os.path.join(directory, _KEY_FILE)
+    for _ in range(2):
+        data = _read_private(folder, _KEY_FILE, path, 64)
+        if data is not None:
+            if len(data) != 64:
+                _warn(path, "the cache key is damaged; delete the file to start a new cache")
+                return None
+            return data
+        if not create:
+            return None
+        try:
+            _write_private(folder, _KEY_FILE, secrets.token_hex(32).encode(), exclusive=True)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        except OSError as error:
+            _note_unwritable(directory, error)
+            return None
+    return None
+
+
+def _note_unwritable(directory: str, error: OSError) -> None:
+    with _LOCK:
+        _unwritable.add(directory)
+    _warn(directory, f"cannot write in the cache folder ({error.strerror or error}); generated code is not "
+                     "kept on disk")
+
+
+# ---- what an entry depends on --------------------------------------------------------------------------------
+
+
+def _srcdiff_digest() -> str:
+    """srcdiff's version and a digest of its own source files: a changed srcdiff generates code anew."""
+    if None not in _memo:
+        from . import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        root = os.path.dirname(os.path.abspath(__file__))
+        for folder, subfolders, files in sorted(os.walk(root)):
+            subfolders.sort()
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    digest.update(os.path.relpath(os.path.join(folder, name), root).encode())
+                    try:
+                        with open(os.path.join(folder, name), "rb") as handle:
+                            digest.update(handle.read())
+                    except OSError:
+                        pass
+        _memo[None] = digest.hexdigest()
+    return _memo[None]
+
+
+def _callable_name(value) -> str:
+    return f"{getattr(value, '__module__', None)}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
+
+
 def _rules_fingerprint() -> str:
+    """A digest of the rule table: for each rule its primal, and the identity (and, for rules of the user's,
+    the source) of its reverse and forward rules."""
     from .rules import registry
 
+    version = registry.version()
+    if version in _memo:
+        return _memo[version]
+    own = __package__ + "."
     parts = []
-    for rule in registry._RULES.values():
-        if (getattr(rule.vjp, "__module__", None) or "").startswith(__package__ + "."):
-            continue  # srcdiff's own rules: covered by its version
+    for rule in list(registry._RULES.values()):
+        functions = [rule.vjp]
+        if rule.forward is not None and rule.forward[0] == "rule":
+            functions.append(rule.forward[1])
+        texts = []
+        for function in functions:
+            if function is None:
+                texts.append("-")
+                continue
+            text = _callable_name(function)
+            if not (getattr(function, "__module__", None) or "").startswith(own):  # srcdiff's: its digest
+                try:
+                    text += ":" + inspect.getsource(function)
+                except (OSError, TypeError):
+                    text += ":" + repr(function)
+            texts.append(text)
+        forward = rule.forward[0] if rule.forward is not None else "-"
+        parts.append(f"{_library_name(rule.primal) or rule.name}|{forward}|{'|'.join(texts)}")
+    fingerprint = hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+    _memo[version] = fingerprint
+    return fingerprint
+
+
+def _library_name(value) -> str | None:
+    """``numpy.tanh``, ``numpy.linalg.norm``, ``math.exp``, ``builtins.abs`` for those objects, else None."""
+    import numpy
+
+    name = getattr(value, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    for prefix, module in (("numpy", numpy), ("numpy.linalg", numpy.linalg), ("math", math),
+                           ("builtins", builtins)):
         try:
-            text = inspect.getsource(rule.vjp) if rule.vjp is not None else "-"
-        except (OSError, TypeError):
-            text = repr(rule.vjp)
-        parts.append(f"{rule.name}:{text}")
-    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+            if getattr(module, name, None) is value:
+                return f"{prefix}.{name}"
+        except Exception:
+            return None
+    return None
+
+
+def _identity(function) -> list | None:
+    """What names a function of the user's and what it does: module, qualified name, resolved file, first
+    line, and a digest of its source; None where there is no source."""
+    if not isinstance(function, types.FunctionType):
+        return None
+    try:
+        source = inspect.getsource(function)
+        filename = inspect.getsourcefile(function) or function.__code__.co_filename
+    except (OSError, TypeError):
+        return None
+    return ["function", function.__module__, function.__qualname__, os.path.realpath(filename),
+            function.__code__.co_firstlineno, hashlib.sha256(source.encode()).hexdigest()]
+
+
+def _fingerprint(value) -> list | None:
+    """What the generated code assumed about the value of a name it read; None for a value that cannot be
+    recognised in another process (a callable object, a function without source)."""
+    if inspect.ismodule(value):
+        return ["module", value.__name__]
+    library = _library_name(value)
+    if library is not None:
+        return ["library", library]
+    if isinstance(value, types.FunctionType):
+        return _identity(value)
+    if isinstance(value, type):
+        return ["class", value.__module__, value.__qualname__]
+    if isinstance(value, types.BuiltinFunctionType):
+        return ["builtin", _callable_name(value)]
+    if callable(value):
+        return None
+    return ["value", type(value).__module__, type(value).__qualname__]
+
+
+_MISSING = object()
+
+
+def _chains(function) -> list | None:
+    """The names (and dotted chains like ``np.linalg.norm``) the source of ``function`` reads from outside
+    itself, in order, or None without source."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    local = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            local.add(node.id)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not tree.body[0]:
+            local.add(node.name)
+    chains = []
+    for node in ast.walk(tree):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            chain = ".".join([node.id] + parts[::-1])
+            if chain not in chains:
+                chains.append(chain)
+    return chains
+
+
+def _resolve(function, chain: str):
+    """What ``chain`` denotes when ``function`` runs: its closure, then its module, then the builtins."""
+    first, *rest = chain.split(".")
+    value = _MISSING
+    code = function.__code__
+    if first in code.co_freevars and function.__closure__:
+        try:
+            value = function.__closure__[code.co_freevars.index(first)].cell_contents
+        except ValueError:
+            return _MISSING
+    elif first in function.__globals__:
+        value = function.__globals__[first]
+    elif hasattr(builtins, first):
+        value = getattr(builtins, first)
+    for attribute in rest:
+        if value is _MISSING:
+            break
+        try:
+            value = inspect.getattr_static(value, attribute) if not inspect.ismodule(value) else \
+                getattr(value, attribute, _MISSING)
+        except AttributeError:
+            value = _MISSING
+    return value
+
+
+def _environment(function, extra=()) -> dict | None:
+    """chain -> fingerprint of what it denotes now, for every name the source of ``function`` reads (and the
+    names in ``extra``); None if one of them cannot be recognised in another process."""
+    chains = _chains(function)
+    if chains is None:
+        return None
+    chains += [name for name in extra if name not in chains]
+    environment = {}
+    for chain in chains:
+        value = _resolve(function, chain)
+        if value is _MISSING:
+            environment[chain] = None
+            continue
+        fingerprint = _fingerprint(value)
+        if fingerprint is None:
+            return None
+        environment[chain] = fingerprint
+    return environment
 
 
 def _disk_key(function, wrt: tuple, options: tuple) -> str | None:
+    """The name of the entry for (function, wrt, options) in this srcdiff, Python, numpy and rule table."""
     import numpy
 
-    from . import __version__
-
-    code = function.__code__
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
+    identity = _identity(function)
+    if identity is None:
         return None
-    material = repr((_FORMAT, __version__, sys.version_info[:2], numpy.__version__, code.co_filename,
-                     code.co_qualname if hasattr(code, "co_qualname") else code.co_name, source, wrt, options,
-                     _rules_fingerprint()))
+    material = repr((_FORMAT, _srcdiff_digest(), sys.implementation.cache_tag, sys.version_info[:3],
+                     numpy.__version__, identity, wrt, options, _rules_fingerprint()))
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -70,39 +443,159 @@ def _source_digest(function) -> str | None:
         return None
 
 
+def _dependencies(function, derivative) -> dict | None:
+    """What the generated code was made for, beyond the entry's name: for the function and for each function of
+    the user's it differentiated (found under a module global name), their identities and what their names
+    denoted. None where something cannot be recognised in another process."""
+    # and the names the generated code itself reads at run time
+    environment = _environment(function, sorted(derivative.free_globals))
+    if environment is None:
+        return None
+    callees = {}
+    for namespace, name, value in derivative.guards:
+        if namespace is not function.__globals__ or name is None:
+            return None  # a helper from a closure or another module: no name to find it by
+        identity = _identity(value)
+        callee_environment = _environment(value)
+        if identity is None or callee_environment is None:
+            return None
+        callees[name] = {"identity": identity, "environment": callee_environment}
+    return {"environment": environment, "callees": callees}
+
+
+def _dependencies_hold(function, recorded: dict) -> list | None:
+    """The guards for the in-memory cache if everything recorded still holds in this process, else None."""
+    if _environment(function, list(recorded["environment"])) != recorded["environment"]:
+        return None
+    guards = []
+    for name, callee in recorded["callees"].items():
+        current = function.__globals__.get(name)
+        if current is None or _identity(current) != callee["identity"] or \
+                _environment(current) != callee["environment"]:
+            return None
+        guards.append((function.__globals__, name, current))
+    return guards
+
+
+# ---- entries -------------------------------------------------------------------------------------------------
+
+
+def _mac(secret: bytes, digest: str, body: bytes) -> str:
+    return hmac.new(secret, _MAGIC + b"\0%d\0" % _FORMAT + digest.encode() + b"\0" + body,
+                    hashlib.sha256).hexdigest()
+
+
+def _seal(secret: bytes, digest: str, body: bytes) -> bytes:
+    return _MAGIC + b" %d %s\n" % (_FORMAT, _mac(secret, digest, body).encode()) + body
+
+
+def _unseal(secret: bytes, digest: str, data: bytes) -> bytes | None:
+    """The body of an entry if it is sealed with ``secret`` for ``digest`` in this format, else None."""
+    header, newline, body = data.partition(b"\n")
+    parts = header.split(b" ")
+    if not newline or len(parts) != 3 or parts[0] != _MAGIC or parts[1] != b"%d" % _FORMAT:
+        return None
+    if not hmac.compare_digest(parts[2], _mac(secret, digest, body).encode()):
+        return None
+    return body
+
+
+def _is_name(value) -> bool:
+    return isinstance(value, str) and value.isidentifier()
+
+
+def _well_formed(record) -> bool:
+    """Whether ``record`` has every field of an entry, of the right type."""
+    if not isinstance(record, dict):
+        return False
+    try:
+        return (record["format"] == _FORMAT and isinstance(record["key"], str)
+                and isinstance(record["source"], str) and _is_name(record["entry"])
+                and (record["floats_entry"] is None or _is_name(record["floats_entry"]))
+                and isinstance(record["filename"], str) and record["filename"].startswith("<srcdiff")
+                and isinstance(record["injected"], dict)
+                and all(_is_name(k) and v in _INJECTABLE.values() for k, v in record["injected"].items())
+                and isinstance(record["free_vars"], list) and all(_is_name(v) for v in record["free_vars"])
+                and isinstance(record["dependencies"], dict)
+                and isinstance(record["dependencies"].get("environment"), dict)
+                and isinstance(record["dependencies"].get("callees"), dict))
+    except (KeyError, TypeError):
+        return False
+
+
 def load(directory: str, function, wrt: tuple, options: tuple):
-    """The derivative stored for ``function``, or None (missing, unreadable, or made for other helpers)."""
+    """The derivative stored for ``function``, or None: missing, foreign, damaged, or made for other code."""
+    try:
+        return _load(directory, function, wrt, options)
+    except Exception:  # a cache never breaks the computation it speeds up
+        return None
+
+
+def _load(directory, function, wrt, options):
+    from . import loader
     from .compiler import Derivative
 
     digest = _disk_key(function, wrt, options)
     if digest is None:
         return None
-    path = os.path.join(directory, digest + ".json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, ValueError):
+    directory = os.path.abspath(directory)
+    folder = _open_directory(directory, create=False)
+    if folder is None:
         return None
-    namespace = function.__globals__
-    guards = []
-    for name, expected in record["dependencies"].items():
-        helper = namespace.get(name)
-        if helper is None or _source_digest(helper) != expected:
+    try:
+        secret = _secret(folder, directory, create=False)
+        if secret is None:
             return None
-        guards.append((namespace, name, helper))
-    modules = {"numpy": sys.modules["numpy"], "math": sys.modules["math"],
-               "runtime": sys.modules[__package__ + ".runtime"]}
-    return Derivative(
+        path = os.path.join(directory, digest + ".json")
+        data = _read_private(folder, digest + ".json", path, _MAX_ENTRY)
+    finally:
+        os.close(folder)
+    if data is None:
+        return None
+    body = _unseal(secret, digest, data)
+    if body is None:
+        _warn(path, "ignored: srcdiff did not write it for this function (damaged, or from elsewhere)")
+        return None
+    try:
+        record = json.loads(body.decode("utf-8"))
+    except ValueError:
+        return None
+    if not _well_formed(record) or record["key"] != digest or \
+            record["free_vars"] != list(function.__code__.co_freevars):
+        return None
+    guards = _dependencies_hold(function, record["dependencies"])
+    if guards is None:
+        return None
+    modules = {"numpy": sys.modules["numpy"], "math": math, "runtime": sys.modules[__package__ + ".runtime"]}
+    derivative = Derivative(
         source=record["source"], entry=record["entry"], free_globals={}, runtime_names=set(),
         injected={name: modules[kind] for name, kind in record["injected"].items()},
         free_vars=tuple(record["free_vars"]), stages={"optimized": record["source"]},
         filename=record["filename"], guards=guards, floats_entry=record["floats_entry"],
     )
+    # the text must compile and define the functions it names (else the caller would fail on it)
+    names = (derivative.entry, derivative.floats_entry or derivative.entry)
+    compiled = loader.compile_entry(derivative.source, derivative.filename, names, derivative.injected,
+                                    derivative.free_vars)
+    if not all(isinstance(f, types.FunctionType) for f in compiled):
+        return None
+    return derivative
 
 
 def store(directory: str, function, wrt: tuple, options: tuple, derivative) -> bool:
-    """Write ``derivative`` for ``function`` atomically; False where it depends on objects that have no name
-    to find them by in a new process (a rule of the user's, a helper from a closure)."""
+    """Write ``derivative`` for ``function`` atomically; False where it cannot be recognised in a new process
+    (a rule of the user's the code calls, a helper from a closure), or the folder cannot be written."""
+    try:
+        return _store(directory, function, wrt, options, derivative)
+    except Exception:
+        return False
+
+
+def _store(directory, function, wrt, options, derivative) -> bool:
+    directory = os.path.abspath(directory)
+    with _LOCK:
+        if directory in _unwritable:
+            return False
     digest = _disk_key(function, wrt, options)
     if digest is None:
         return False
@@ -112,20 +605,25 @@ def store(directory: str, function, wrt: tuple, options: tuple, derivative) -> b
         if kind is None:
             return False
         injected[name] = kind
-    dependencies = {}
-    for namespace, name, value in derivative.guards:
-        if namespace is not function.__globals__ or name is None or _source_digest(value) is None:
-            return False
-        dependencies[name] = _source_digest(value)
-    record = {"format": _FORMAT, "source": derivative.source, "entry": derivative.entry,
+    dependencies = _dependencies(function, derivative)
+    if dependencies is None:
+        return False
+    record = {"format": _FORMAT, "key": digest, "source": derivative.source, "entry": derivative.entry,
               "floats_entry": derivative.floats_entry, "filename": derivative.filename, "injected": injected,
               "free_vars": list(derivative.free_vars), "dependencies": dependencies}
-    try:
-        os.makedirs(directory, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(record, stream)
-        os.replace(temporary, os.path.join(directory, digest + ".json"))
-    except OSError:
+    body = json.dumps(record).encode("utf-8")
+    folder = _open_directory(directory, create=True)
+    if folder is None:
         return False
+    try:
+        secret = _secret(folder, directory, create=True)
+        if secret is None:
+            return False
+        try:
+            _write_private(folder, digest + ".json", _seal(secret, digest, body))
+        except OSError as error:
+            _note_unwritable(directory, error)
+            return False
+    finally:
+        os.close(folder)
     return True
