@@ -60,8 +60,14 @@ _memo: dict = {}  # rule-table version -> fingerprint; None -> srcdiff's digest
 
 
 def _reset_after_fork() -> None:
+    """In a forked child, srcdiff's locks are new ones: a thread of the parent may have held one when the
+    process forked, and that thread does not exist in the child to release it."""
     global _LOCK
-    _LOCK = threading.Lock()  # another thread may have held it when the process forked
+    _LOCK = threading.Lock()
+    from . import cache
+
+    if hasattr(cache, "_LOCK"):
+        cache._LOCK = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -443,24 +449,186 @@ def _source_digest(function) -> str | None:
         return None
 
 
+class _Attributes:
+    """A guard namespace: the attributes of an object (where parsing has no AttributeOf of its own)."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target):
+        self.target = target
+
+    def get(self, name, default=None):
+        return getattr(self.target, name, default)
+
+
+def _attributes(target):
+    from . import parsing
+
+    return getattr(parsing, "AttributeOf", _Attributes)(target)
+
+
+def _code_digest(code) -> str:
+    """A digest of a code object that is the same in every process running the same Python."""
+    digest = hashlib.sha256()
+    for attribute in ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_flags", "co_code",
+                      "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_filename", "co_name",
+                      "co_firstlineno"):
+        digest.update(repr(getattr(code, attribute, None)).encode() + b"\0")
+    for constant in code.co_consts:
+        digest.update((_code_digest(constant) if isinstance(constant, types.CodeType)
+                       else f"{type(constant).__name__}:{constant!r}").encode() + b"\0")
+    return digest.hexdigest()
+
+
+_CONSTANTS = (bool, int, float, complex, str, bytes, type(None), type(Ellipsis))
+
+
+def _value_fingerprint(value) -> list | None:
+    """What a guard assumed of a value: its identity, or for constants (a default folded in) the value
+    itself. None where the value cannot be recognised in another process."""
+    from .parsing import MISSING
+
+    if value is MISSING:
+        return ["missing"]
+    if isinstance(value, _CONSTANTS):
+        return ["constant", type(value).__name__, repr(value)]
+    if isinstance(value, (tuple, frozenset)):
+        items = [_value_fingerprint(item) for item in value]
+        if None in items:
+            return None
+        return [type(value).__name__, sorted(items, key=repr) if isinstance(value, frozenset) else items]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return None
+        items = [[key, _value_fingerprint(item)] for key, item in sorted(value.items())]
+        return None if any(item is None for _, item in items) else ["dict", items]
+    if isinstance(value, types.CodeType):
+        return ["code", _code_digest(value)]
+    if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
+        return ["array", value.dtype.str, list(value.shape)]
+    return _fingerprint(value)
+
+
+def _module_named(namespace) -> str | None:
+    """The name of the module whose globals ``namespace`` is, if it is one."""
+    name = namespace.get("__name__") if isinstance(namespace, dict) else None
+    module = sys.modules.get(name) if isinstance(name, str) else None
+    return name if module is not None and vars(module) is namespace else None
+
+
+def _object_path(target) -> list | None:
+    """``[module, qualname]`` by which ``target`` is reached from its module, if it is."""
+    module_name, qualname = getattr(target, "__module__", None), getattr(target, "__qualname__", None)
+    if not isinstance(module_name, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None
+    value = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    return [module_name, qualname] if value is target and value is not None else None
+
+
+def _locate(function, namespace, name) -> list | None:
+    """A guard's namespace and name as something another process can find again (relative to
+    ``function``); [] for a guard to leave out; None where there is no such thing."""
+    from . import cache
+
+    code = function.__code__
+    if namespace is None:
+        return [] if name is None else None
+    if isinstance(namespace, list):  # the rule table's version: the entry's name covers the table
+        return []
+    if isinstance(namespace, str):  # relative to the function itself (cache.ROOT_CELL, ROOT_ATTRIBUTE)
+        if namespace == getattr(cache, "ROOT_CELL", None) and isinstance(name, int) and \
+                0 <= name < len(code.co_freevars):
+            return ["cell", code.co_freevars[name]]
+        if namespace == getattr(cache, "ROOT_ATTRIBUTE", None) and isinstance(name, str):
+            return ["self", name]
+        return None
+    if isinstance(namespace, types.CellType):
+        cells = list(function.__closure__ or ())
+        for index, cell in enumerate(cells):
+            if cell is namespace:
+                return ["cell", code.co_freevars[index]]
+        return None
+    if not isinstance(name, str):
+        return None
+    if isinstance(namespace, dict):
+        if namespace is function.__globals__:
+            return ["global", name]
+        if namespace is vars(builtins):
+            return ["builtin", name]
+        module = _module_named(namespace)
+        return ["module", module, name] if module is not None else None
+    target = getattr(namespace, "target", _MISSING)
+    if target is function:
+        return ["self", name]
+    path = _object_path(target) if target is not _MISSING else None
+    return ["object", *path, name] if path is not None else None
+
+
+def _find(function, location: list):
+    """The guard ``(namespace, name)`` a location (see ``_locate``) stands for in this process, or None."""
+    kind, *rest = location
+    if kind == "global":
+        return function.__globals__, rest[0]
+    if kind == "builtin":
+        return vars(builtins), rest[0]
+    if kind == "module":
+        module = sys.modules.get(rest[0])
+        return (vars(module), rest[1]) if module is not None else None
+    if kind == "cell":
+        code = function.__code__
+        if rest[0] not in code.co_freevars or not function.__closure__:
+            return None
+        return function.__closure__[code.co_freevars.index(rest[0])], None
+    if kind == "self":
+        return _attributes(function), rest[0]
+    if kind == "object":
+        value = sys.modules.get(rest[0])
+        for part in rest[1].split("."):
+            value = getattr(value, part, None)
+        return (_attributes(value), rest[2]) if value is not None else None
+    return None
+
+
+def _current(namespace, name):
+    from .parsing import MISSING
+
+    if isinstance(namespace, types.CellType):
+        try:
+            return namespace.cell_contents
+        except ValueError:
+            return MISSING
+    return namespace.get(name, MISSING)
+
+
 def _dependencies(function, derivative) -> dict | None:
-    """What the generated code was made for, beyond the entry's name: for the function and for each function of
-    the user's it differentiated (found under a module global name), their identities and what their names
-    denoted. None where something cannot be recognised in another process."""
-    # and the names the generated code itself reads at run time
+    """What the generated code was made for, beyond the entry's name: what each name the function reads
+    denotes, and every assumption the compiler recorded (the functions of the user's it differentiated,
+    with what their names denote, the lookups it made, the defaults it folded in). None where something
+    cannot be recognised in another process."""
+    # the names the source reads, and those the generated code itself reads at run time
     environment = _environment(function, sorted(derivative.free_globals))
     if environment is None:
         return None
-    callees = {}
-    for namespace, name, value in derivative.guards:
-        if namespace is not function.__globals__ or name is None:
-            return None  # a helper from a closure or another module: no name to find it by
-        identity = _identity(value)
-        callee_environment = _environment(value)
-        if identity is None or callee_environment is None:
+    guards, seen = [], set()
+    for namespace, name, value in list(derivative.guards) + list(getattr(derivative, "assumptions", None) or ()):
+        location = _locate(function, namespace, name)
+        if location is None:
             return None
-        callees[name] = {"identity": identity, "environment": callee_environment}
-    return {"environment": environment, "callees": callees}
+        if not location or repr(location) in seen:
+            continue
+        seen.add(repr(location))
+        fingerprint = _value_fingerprint(value)
+        if fingerprint is None:
+            return None
+        callee_environment = None
+        if isinstance(value, types.FunctionType) and value is not function:
+            callee_environment = _environment(value)
+            if callee_environment is None:
+                return None
+        guards.append({"where": location, "what": fingerprint, "reads": callee_environment})
+    return {"environment": environment, "guards": guards}
 
 
 def _dependencies_hold(function, recorded: dict) -> list | None:
@@ -468,12 +636,17 @@ def _dependencies_hold(function, recorded: dict) -> list | None:
     if _environment(function, list(recorded["environment"])) != recorded["environment"]:
         return None
     guards = []
-    for name, callee in recorded["callees"].items():
-        current = function.__globals__.get(name)
-        if current is None or _identity(current) != callee["identity"] or \
-                _environment(current) != callee["environment"]:
+    for guard in recorded["guards"]:
+        found = _find(function, guard["where"])
+        if found is None:
             return None
-        guards.append((function.__globals__, name, current))
+        namespace, name = found
+        current = _current(namespace, name)
+        if _value_fingerprint(current) != guard["what"]:
+            return None
+        if guard["reads"] is not None and _environment(current, list(guard["reads"])) != guard["reads"]:
+            return None
+        guards.append((namespace, name, current))
     return guards
 
 
@@ -518,7 +691,11 @@ def _well_formed(record) -> bool:
                 and isinstance(record["free_vars"], list) and all(_is_name(v) for v in record["free_vars"])
                 and isinstance(record["dependencies"], dict)
                 and isinstance(record["dependencies"].get("environment"), dict)
-                and isinstance(record["dependencies"].get("callees"), dict))
+                and isinstance(record["dependencies"].get("guards"), list)
+                and all(isinstance(g, dict) and isinstance(g.get("where"), list) and g["where"]
+                        and all(isinstance(part, str) for part in g["where"])
+                        and (g.get("reads") is None or isinstance(g["reads"], dict))
+                        for g in record["dependencies"]["guards"]))
     except (KeyError, TypeError):
         return False
 
