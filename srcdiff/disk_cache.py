@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import errno
 import hashlib
 import hmac
 import inspect
@@ -234,6 +235,11 @@ def _secret(folder: int, directory: str, create: bool) -> bytes | None:
             _note_unwritable(directory, error)
             return None
     return None
+
+
+# errors that say the folder cannot take files (full, read-only, over quota or a size limit)
+_FOLDER_ERRORS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO")
+                  if hasattr(errno, name)}
 
 
 def _note_unwritable(directory: str, error: OSError) -> None:
@@ -799,8 +805,9 @@ def _store(directory, function, wrt, options, derivative) -> bool:
         try:
             _write_private(folder, digest + ".json", _seal(secret, digest, body))
         except OSError as error:
-            _note_unwritable(directory, error)
-            return False
+            if error.errno in _FOLDER_ERRORS:
+                _note_unwritable(directory, error)
+            return False  # else something in the entry's place (a folder): left alone
     finally:
         os.close(folder)
     return True
