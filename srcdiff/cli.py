@@ -13,11 +13,14 @@ import importlib
 import importlib.machinery
 import importlib.util
 import inspect
+import math
 import os
 import re
+import stat
 import sys
 import tempfile
 import traceback
+import unicodedata
 
 import numpy as np
 
@@ -150,12 +153,14 @@ def _dump_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write a standalone module with the gradient, which runs without srcdiff, to FILE",
+        help="write a standalone module with the gradient, which runs without srcdiff, to FILE ('-' for "
+        "standard output)",
     )
     parser.add_argument(
         "--list",
         action="store_true",
-        help="list the functions of TARGET (FILE.py or MODULE) and whether srcdiff can differentiate them",
+        help="list the functions of TARGET and whether srcdiff can differentiate them: of a FILE.py from its "
+        "syntax alone, without running it; of a MODULE by importing it",
     )
     return parser
 
@@ -177,13 +182,15 @@ def _check_parser() -> argparse.ArgumentParser:
         help="the point: one value per parameter of the function",
     )
     parser.add_argument(
-        "--eps", type=float, help="finite-difference step (default: srcdiff's choice)"
+        "--eps", type=_step, help="finite-difference step, a positive number (default: srcdiff's choice)"
     )
     return parser
 
 
 def _dump(args) -> int:
     wrt = _parse_wrt(args.wrt)
+    if args.list and ":" not in args.target and _is_file_target(args.target):
+        return _list_file(args.target)
     module, function, path = _load(args.target, need_function=not args.list)
     if args.list:
         return _list(module, args.target, wrt)
@@ -192,10 +199,14 @@ def _dump(args) -> int:
             raise CliError("--stage and --output cannot be used together", USAGE)
         if args.mode != "reverse" or args.order != 1:
             raise CliError("--output writes the gradient (reverse mode, first order) only", USAGE)
-        _refuse_to_overwrite(args.output, path)
+        if args.output != "-":
+            _refuse_to_overwrite(args.output, path)
         origin = args.target.rpartition(":")[0]
         text = export_module(function, wrt, origin=origin, format=not args.no_format)
-        _write_atomically(args.output, text)
+        if args.output == "-":
+            _print(text)
+        else:
+            _write_atomically(args.output, text, path)
         return 0
     stage = {"stage": args.stage} if args.stage else {}
     if args.order == 2 and args.mode == "forward":
@@ -212,6 +223,51 @@ def _list(module, origin: str, wrt) -> int:
         print(f"srcdiff: {origin} defines no functions", file=sys.stderr)
         return 0
     rows = [(f"{f.__name__}{inspect.signature(f)}", _differentiability(f, wrt)) for f in functions]
+    width = max(len(signature) for signature, _ in rows)
+    for signature, status in rows:
+        print(f"{signature:<{width}}  {status}")
+    return 0
+
+
+def _is_file_target(location: str) -> bool:
+    return location.endswith(".py") or "/" in location or os.sep in location or (
+        not all(part.isidentifier() for part in location.split(".")) and os.path.exists(location))
+
+
+def _list_file(path: str) -> int:
+    """``--list`` of a file, without running it: the functions defined at its top level, read from its syntax
+    tree, each with its signature and the first construct srcdiff rejects in it, if any. (Whether the functions
+    it calls have rules shows only when it is differentiated: that needs the file to run.)"""
+    from . import fence
+    from .parsing import ParsedFunction
+
+    if not os.path.exists(path):
+        raise CliError(f"no such file: {path}", USAGE)
+    if os.path.isdir(path):
+        raise CliError(f"{path} is a folder, not a Python file", USAGE)
+    absolute = os.path.abspath(path)
+    try:
+        with open(absolute, "rb") as handle:
+            data = handle.read()
+        text = importlib.util.decode_source(data)
+        tree = ast.parse(text, filename=absolute)
+    except SyntaxError as error:
+        raise CliError(_import_failure(path, error, absolute)) from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise CliError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}", USAGE) from error
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    if not functions:
+        print(f"srcdiff: {path} defines no functions", file=sys.stderr)
+        return 0
+    rows = []
+    for node in functions:
+        parsed = ParsedFunction(None, node, ast.get_source_segment(text, node) or "", absolute, {})
+        try:
+            fence.check(parsed)
+            status = "supported syntax"
+        except SrcdiffError as error:
+            status = f"not differentiable: line {error.lineno}: {error.message}"
+        rows.append((f"{node.name}({ast.unparse(node.args)})", status))
     width = max(len(signature) for signature, _ in rows)
     for signature, status in rows:
         print(f"{signature:<{width}}  {status}")
@@ -278,15 +334,32 @@ def _show(value) -> str:
 
 
 def _parse_wrt(text: str):
-    """``"x"`` -> "x", ``"0"`` -> 0, ``"x,1"`` -> ("x", 1)."""
-    parts = [part.strip() for part in text.split(",")]
-    for part in parts:
-        if not (part.isdigit() or part.isidentifier()):
+    """``"x"`` -> "x", ``"0"`` -> 0, ``"x,1"`` -> ("x", 1). Positions are ASCII digits; names are Python
+    identifiers, normalized as Python normalizes them (NFKC), so that they match the parameters' names."""
+    wrt = []
+    for part in (part.strip() for part in text.split(",")):
+        name = unicodedata.normalize("NFKC", part)
+        if part.isascii() and part.isdigit():
+            wrt.append(int(part))
+        elif name.isidentifier():
+            wrt.append(name)
+        else:
             raise CliError(
                 f"--wrt {text!r}: expected parameter names or positions, like x,y or 0,1", USAGE
             )
-    wrt = tuple(int(part) if part.isdigit() else part for part in parts)
+    wrt = tuple(wrt)
     return wrt if len(wrt) > 1 else wrt[0]
+
+
+def _step(text: str) -> float:
+    """A finite-difference step for --eps: a finite number greater than zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the step must be a finite number greater than 0")
+    return value
 
 
 def _parse_point(tokens: list[str]) -> list:
@@ -446,14 +519,25 @@ def _find_function(module, qualname: str, origin: str):
 
 
 def _refuse_to_overwrite(output: str, source_file: str | None) -> None:
+    if os.path.islink(output):
+        raise CliError(f"-o {output}: is a symbolic link; refusing to write through it (give the file it "
+                       f"points to, or '-' for standard output)", USAGE)
     if os.path.isdir(output):
         raise CliError(f"-o {output}: is a folder; give a file name", USAGE)
+    if os.path.exists(output) and not os.path.isfile(output):
+        raise CliError(f"-o {output}: is not a regular file; give a file name, or '-' for standard output",
+                       USAGE)
     if source_file and os.path.exists(output) and os.path.samefile(output, source_file):
         raise CliError(f"-o {output}: refusing to overwrite the input file", USAGE)
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+def _write_atomically(path: str, text: str, source_file: str | None = None) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one.
+
+    The new file replaces ``path`` itself (a symbolic link put there meanwhile is replaced, not written
+    through), and has the permissions (and, where allowed, the owner) of the file it replaces; a new file gets
+    the usual mode for the umask.
+    """
     folder = os.path.dirname(os.path.abspath(path))
     try:
         descriptor, temporary = tempfile.mkstemp(
@@ -464,11 +548,22 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(
-            temporary, 0o666 & ~umask
-        )  # mkstemp makes it private; give it a normal file's mode
+            file.flush()
+            try:
+                existing = os.lstat(path)
+            except FileNotFoundError:
+                existing = None
+            if existing is not None and stat.S_ISREG(existing.st_mode):
+                with contextlib.suppress(OSError):  # keep the owner where we may (as root)
+                    os.fchown(file.fileno(), existing.st_uid, existing.st_gid)
+                os.fchmod(file.fileno(), stat.S_IMODE(existing.st_mode))
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(file.fileno(), 0o666 & ~umask)  # mkstemp makes it private: a normal file's mode
+            os.fsync(file.fileno())
+        if source_file and os.path.exists(path) and os.path.samefile(path, source_file):
+            raise CliError(f"-o {path}: refusing to overwrite the input file", USAGE)
         os.replace(temporary, path)
     except BaseException as error:
         with contextlib.suppress(OSError):

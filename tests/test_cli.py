@@ -131,7 +131,7 @@ def test_list_shows_signatures_and_what_srcdiff_cannot_differentiate(capsys):
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("fine(x)") and lines[0].endswith("  differentiable")
+    assert lines[0].startswith("fine(x)") and lines[0].endswith("  supported syntax")
     assert lines[1].startswith("uses_try(x)")
     assert f"not differentiable: line {line_of('unsupported', 'try:')}:" in lines[1]
 
