@@ -8,7 +8,7 @@ import numpy as np
 
 from . import cache, codegen, compiler, disk_cache, loader, runtime
 from .errors import InputTypeError, NonScalarOutputError, SrcdiffError
-from .parsing import _unwrap, require_code
+from .parsing import require_code
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error class
 
@@ -32,10 +32,12 @@ class GradientFunction:
                     f"{mode} takes a plain function: pass {function.__func__.__qualname__} and the object as its "
                     "first argument")
             function = function.__func__
-        self.function = _unwrap(function)
+        # a decorated function is differentiated as it runs: the wrapper's own code, which calls the function
+        # it wraps (parsing reads the wrapper's source, not the wrapped one's)
+        self.function = function
         require_code(self.function)
         self.with_value = with_value
-        self.signature = inspect.signature(self.function)
+        self.signature = inspect.signature(self.function, follow_wrapped=False)
         if self.bound_object is not None:
             parameters = list(self.signature.parameters.values())
             self.signature = self.signature.replace(parameters=parameters[1:])
@@ -50,6 +52,7 @@ class GradientFunction:
         self.tangent_wrt = tangent_wrt if tangent_wrt is not None or mode != "hvp" else self.wrt
         self.compiled = None
         self.derivative = None
+        self.check = cache.checker([(None, "not compiled", None)])
         self.caller = _make_caller(self) if mode == "grad" else None
 
     @property
@@ -59,10 +62,11 @@ class GradientFunction:
         return [parameters.index(name) for name in self.wrt]
 
     def compile(self):
-        """Generate (or take from the cache) and bind the gradient; return it and the guards it relies on."""
+        """Generate (or take from the cache) and bind the gradient; return it, its variant for floats, and a
+        function telling whether everything it was generated for still holds (see cache.py)."""
         options = (self.with_value, self.has_aux, self.mode, self.tangent_wrt)
         cache_key = cache.key(self.function, self.wrt, options)
-        entry = cache.get(cache_key)
+        entry = cache.get(cache_key, self.function)
         if entry is None:
             directory = disk_cache.disk_directory(self.disk_cache)
             derivative = disk_cache.load(directory, self.function, self.wrt, options) if directory else None
@@ -79,6 +83,10 @@ class GradientFunction:
             cache.put(cache_key, entry)
         derivative, (inner, floats_inner) = entry
         self.derivative = derivative
+        guards = cache.absolute(derivative.assumptions or derivative.guards, self.function)
+        if not derivative.assumptions:  # made elsewhere (on disk): at least the function's own code and defaults
+            guards = guards + cache.absolute(cache.root_guards(self.function), self.function)
+        self.check = cache.checker(guards)
         # jvp and hvp functions take the tangents after every argument: they are called with all of them
         self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry,
                                     defaults=self.mode in ("grad", "vjp"))
@@ -87,12 +95,13 @@ class GradientFunction:
             floats = loader.bind(floats_inner, self.function, derivative.floats_entry, derivative.floats_entry)
         if self.caller is not None:
             self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
-        return self.compiled, floats, tuple(derivative.guards)
+        return self.compiled, floats, self.check
 
     @property
     def generated(self):
-        """The generated gradient function itself, without input checks."""
-        if self.compiled is None:
+        """The generated gradient function itself, without input checks (compiled again first if something
+        it was generated for has changed)."""
+        if self.compiled is None or not self.check():
             if self.caller is not None:
                 self.caller.refresh()
             else:
@@ -126,15 +135,22 @@ class GradientFunction:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
         return gradients[0] if self.single else gradients
 
+    def current_signature(self):
+        """The signature with the function's defaults as they are now."""
+        signature = inspect.signature(self.function, follow_wrapped=False)
+        if self.bound_object is not None:
+            signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        return signature
+
     def all_arguments(self, args, kwargs=None) -> tuple:
         """Every parameter's value for a call with ``args`` and ``kwargs``, defaults filled in, in order."""
-        bound = self.signature.bind(*args, **(kwargs or {}))
+        bound = self.current_signature().bind(*args, **(kwargs or {}))
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
     def inputs(self, args, kwargs) -> tuple:
         """The arguments differentiated against, checked to be floating point."""
-        bound = self.signature.bind(*args, **kwargs)
+        bound = self.current_signature().bind(*args, **kwargs)
         bound.apply_defaults()
         values = tuple(bound.arguments[name] for name in self.wrt)
         for name, value in zip(self.wrt, values):
@@ -143,101 +159,146 @@ class GradientFunction:
 
 
 _CALLER = """
-def __srcdiff_caller__(_state, _check, _guards_hold{defaults}):
-    _compiled = _floats = None
-    _guards = ()
+def __srcdiff_caller__({state}, {check_input}, {default}, {unset}, {type}, {float}{defaults}):
+    {compiled} = {floats} = {guards} = None
 
-    def refresh():
-        nonlocal _compiled, _floats, _guards
-        _compiled, _floats, _guards = _state.compile()
+    def {refresh}():
+        nonlocal {compiled}, {floats}, {guards}
+        {compiled}, {floats}, {guards} = {state}.compile()
 
     def {name}({parameters}):
-        if _compiled is None or (_guards and not _guards_hold(_guards)):
-            refresh()
+        if {compiled} is None or not {guards}():
+            {refresh}()
+{fill_defaults}
         if {all_floats}:
             {fast}
         if {wrt_floats}:
             {wrt_fast}
 {checks}
-        return _state.finish(_compiled({arguments}), ({inputs},))
+        return {state}.finish({compiled}({arguments}), ({inputs},))
 
-    {name}.refresh = refresh
+    {name}.refresh = {refresh}
     return {name}
 """
+
+
+class _Unset:
+    def __repr__(self):
+        return "<default>"
+
+
+_UNSET = _Unset()
 
 
 def _make_caller(state: GradientFunction):
     """A function with the primal's signature that checks the inputs and calls the generated gradient.
 
     Generated rather than written with ``*args``, so that a call costs little more than the gradient itself.
+    Its defaults are read from the function at each call (a default changed later is seen), and every name it
+    introduces is chosen not to clash with the function's parameters.
     """
-    parameters, arguments, defaults = [], [], {}
+    user_parameters = list(state.signature.parameters.values())
+    taken = {p.name for p in user_parameters}
+    name = compiler.entry_name(state.function.__name__.strip("<>"), state.wrt, state.with_value)
+    taken.add(name)
+    n = {}
+
+    def fresh(stem: str) -> str:
+        candidate = stem
+        while candidate in taken:
+            candidate += "_"
+        taken.add(candidate)
+        return candidate
+
+    for internal in ("state", "check_input", "default", "unset", "type", "float", "compiled", "floats", "guards",
+                     "refresh", "value", "gradient", "bound_object"):
+        n[internal] = fresh("_" + internal if internal not in ("refresh",) else internal)
+    parameters, arguments, fill = [], [], []
     keyword_only_started = False
-    for parameter in state.signature.parameters.values():
+    offset = 1 if state.bound_object is not None else 0  # the function's own position of a parameter
+    for position, parameter in enumerate(user_parameters):
         text = parameter.name
         if parameter.default is not parameter.empty:
-            defaults[f"_default_{parameter.name}"] = parameter.default
-            text += f"=_default_{parameter.name}"
+            text += f"={n['unset']}"
+            fill.append(f"        if {parameter.name} is {n['unset']}:\n"
+                        f"            {parameter.name} = {n['default']}({position + offset}, {parameter.name!r})")
         if parameter.kind == parameter.KEYWORD_ONLY and not keyword_only_started:
             parameters.append("*")
             keyword_only_started = True
         parameters.append(text)
         arguments.append(f"{parameter.name}={parameter.name}" if parameter.kind == parameter.KEYWORD_ONLY
                          else parameter.name)
-    if any(p.kind == p.POSITIONAL_ONLY for p in state.signature.parameters.values()):
-        last = max(i for i, p in enumerate(state.signature.parameters.values())
-                   if p.kind == p.POSITIONAL_ONLY)
-        parameters.insert(last + 1, "/")
+    if any(p.kind == p.POSITIONAL_ONLY for p in user_parameters):
+        last = max(i for i, p in enumerate(user_parameters) if p.kind == p.POSITIONAL_ONLY)
+        parameters.insert(last + 1 + sum(1 for p in parameters[:last + 1] if p == "*"), "/")
+    defaults = {}
     # with Python floats in every parameter, the variant for floats (when there is one) applies
     if state.bound_object is not None:  # the object of a bound method goes first
-        arguments.insert(0, "_bound_object")
-        defaults["_bound_object"] = state.bound_object
-    call = f"_floats({', '.join(arguments)})"
+        arguments.insert(0, n["bound_object"])
+        defaults[n["bound_object"]] = state.bound_object
+    call = f"{n['floats']}({', '.join(arguments)})"
     if state.single or len(state.wrt) > 1:
         fast = f"return {call}"
     elif state.with_value:
-        fast = f"_value, _gradient = {call}\n            return _value, (_gradient,)"
+        fast = f"{n['value']}, {n['gradient']} = {call}\n            return {n['value']}, ({n['gradient']},)"
     else:
         fast = f"return ({call},)"
     # with Python floats in the parameters differentiated against, the gradients only need to be floats
-    gradients = [f"_g{i}" for i in range(len(state.wrt))]
-    as_floats = ", ".join(f"({g} if type({g}) is float else float({g}))" for g in gradients)
+    gradients = [fresh(f"_g{i}") for i in range(len(state.wrt))]
+    as_floats = ", ".join(f"({g} if {n['type']}({g}) is {n['float']} else {n['float']}({g}))" for g in gradients)
     if len(gradients) == 1 and not state.single:
         as_floats = f"({as_floats},)"
     elif len(gradients) > 1:
         as_floats = f"({as_floats})"
     unpacked = ", ".join(gradients) + ("," if len(gradients) == 1 else "")
+    compiled_call = f"{n['compiled']}({', '.join(arguments)})"
     if state.with_value:
-        wrt_fast = (f"_value, ({unpacked}) = _compiled({', '.join(arguments)})"
-                    if len(gradients) > 1 else f"_value, _g0 = _compiled({', '.join(arguments)})")
-        wrt_fast += f"\n            return _value, {as_floats}"
+        wrt_fast = (f"{n['value']}, ({unpacked}) = {compiled_call}" if len(gradients) > 1
+                    else f"{n['value']}, {gradients[0]} = {compiled_call}")
+        wrt_fast += f"\n            return {n['value']}, {as_floats}"
     else:
-        wrt_fast = f"{unpacked} = _compiled({', '.join(arguments)})" if len(gradients) > 1 else \
-            f"_g0 = _compiled({', '.join(arguments)})"
+        wrt_fast = f"{unpacked} = {compiled_call}" if len(gradients) > 1 else f"{gradients[0]} = {compiled_call}"
         wrt_fast += f"\n            return {as_floats}"
-    checks = "\n".join(f"        _check({w}, {w!r})" for w in state.wrt)
-    name = compiler.entry_name(state.function.__name__.strip("<>"), state.wrt, state.with_value)
+    checks = "\n".join(f"        {n['check_input']}({w}, {w!r})" for w in state.wrt)
     text = _CALLER.format(
         name=name,
         defaults="".join(f", {d}" for d in defaults),
         parameters=", ".join(parameters),
+        fill_defaults="\n".join(fill),
         all_floats="False" if state.has_aux else " and ".join(
-            f"type({p}) is float" for p in state.signature.parameters),
+            f"{n['type']}({p}) is {n['float']}" for p in state.signature.parameters),
         fast=fast,
-        wrt_floats="False" if state.has_aux else " and ".join(f"type({w}) is float" for w in state.wrt),
+        wrt_floats="False" if state.has_aux else " and ".join(
+            f"{n['type']}({w}) is {n['float']}" for w in state.wrt),
         wrt_fast=wrt_fast,
         checks=checks,
         arguments=", ".join(arguments),
         inputs=", ".join(state.wrt),
+        **{k: v for k, v in n.items() if k not in ("value", "gradient", "bound_object")},
     )
     namespace: dict = {}
     filename = f"<srcdiff caller of {state.function.__qualname__}>"
     exec(compile(text, filename, "exec"), namespace)
     loader.register_text(filename, text)
-    caller = namespace["__srcdiff_caller__"](state, _check_input, cache.guards_hold, *defaults.values())
+    function = state.function
+
+    def default(position: int, parameter: str):
+        """The default of a parameter as the function has it now."""
+        if position < function.__code__.co_argcount:
+            values = function.__defaults__ or ()
+            index = position - (function.__code__.co_argcount - len(values))
+            if 0 <= index < len(values):
+                return values[index]
+        elif parameter in (function.__kwdefaults__ or {}):
+            return function.__kwdefaults__[parameter]
+        raise TypeError(f"{function.__qualname__}() missing required argument: {parameter!r}")
+
+    caller = namespace["__srcdiff_caller__"](state, _check_input, default, _UNSET, type, float,
+                                             *defaults.values())
     caller.__qualname__ = name
     caller.__module__ = state.function.__module__
     caller.__doc__ = f"The gradient of {state.function.__qualname__} with respect to {', '.join(state.wrt)}."
+    caller.__signature__ = state.signature
     caller.srcdiff = state
     return caller
 

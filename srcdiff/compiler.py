@@ -10,7 +10,7 @@ import builtins
 import copy
 from dataclasses import dataclass, field
 
-from . import codegen, fence
+from . import cache, codegen, fence
 from .context import Context, Module
 from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
@@ -39,6 +39,8 @@ class Derivative:
     filename: str = ""
     guards: list = field(default_factory=list)  # (namespace, name, object) the code was generated for
     floats_entry: str | None = None  # a variant of the entry for calls with Python floats only
+    # every guard the code relies on (see cache.py), those on the differentiated function relative to it
+    assumptions: list = field(default_factory=list)
 
 
 def resolve_wrt(parameters: list, wrt, function_name: str = "the function") -> tuple:
@@ -92,6 +94,7 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
     if mode == "hvp":
         return _derive_hvp(parsed, wrt_names, tangent_wrt or wrt_names)
     module = Module(parsed.globals)
+    module.root = parsed
     context = Context(parsed, module)
     name = f"vjp_{parsed.name}" if mode == "vjp" else entry_name(parsed.name, wrt_names, with_value)
 
@@ -107,7 +110,8 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
     if context.scalar_closed and mode == "grad" and not has_aux:
         # the same gradient for calls with Python floats only: no shapes to undo, no output to check
         floats_entry = f"{name}_floats"
-        floats_context = Context(parse_function(function), module)
+        floats_parsed = parse_function(function)
+        floats_context = Context(floats_parsed, module)
         functions.append(_transform(
             floats_context, stages,
             lambda reverse, returned, aux: reverse.build(floats_entry, returned, with_value),
@@ -129,6 +133,9 @@ def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=No
     free_globals = {}
     for function_node, function_context in zip(functions, contexts):
         free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
+    _check_names(parsed, module, functions, contexts, (name, floats_entry))
+    assumptions = cache.relative(
+        cache.function_guards(parsed.function) + list(module.guards) + list(module.assumptions), parsed.function)
     return Derivative(
         source="\n\n".join(codegen.to_source(f) for f in functions),
         entry=name,
@@ -140,12 +147,57 @@ def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=No
         filename=_pseudo_filename(parsed, name),
         guards=list(module.guards),
         floats_entry=floats_entry,
+        assumptions=assumptions,
     )
+
+
+def _bound_names(function: ast.FunctionDef) -> set:
+    """The names a generated function (and the functions nested in it) binds itself."""
+    bound = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound.add(node.name)
+    return bound
+
+
+def _check_names(parsed, module, functions, contexts, root_entries) -> None:
+    """Every name a generated function reads must be found where it runs: its own locals, the names injected
+    into the generated module, the other generated functions, builtins, and, for the functions bound to the
+    user's function (its gradient), the user's closure and module globals. Otherwise a located error now,
+    rather than a NameError when the derivative is called."""
+    shared = set(module.injected) | {f.name for f in functions}
+    user_closure = set(parsed.function.__code__.co_freevars)
+    for function, context in zip(functions, contexts):
+        bound = _bound_names(function) | shared
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load) or node.id in bound:
+                continue
+            if node.id == "__srcdiff_comment__":  # a comment, written out as one (codegen.py)
+                continue
+            if function.name in root_entries and (node.id in user_closure or node.id in parsed.globals):
+                continue
+            if hasattr(builtins, node.id):
+                continue
+            where = context.parsed
+            located = node if getattr(node, "lineno", None) else None
+            raise where.error(
+                UnsupportedSyntaxError,
+                f"the derivative of {where.name} would read the name {node.id}, which is not defined where "
+                "that code runs",
+                located,
+                hint=f"define {node.id} (at module level, before the derivative is called), or pass it to "
+                f"{where.name} as an argument",
+            )
 
 
 def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Derivative:
     """``hvp_f(*args, *tangents) -> (gradient, its tangent)``: forward mode over the generated gradient."""
     module = Module(parsed.globals)
+    module.root = parsed
     context = Context(parsed, module)
     stages = {stage: [] for stage in STAGES}
     gradient_name = entry_name(parsed.name, wrt, False)
@@ -172,6 +224,7 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
 def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
     """Forward mode: ``jvp_f(*args, *tangents) -> (value, tangent)``, tangents for ``tangent_names``."""
     module = Module(parsed.globals, kind="jvp")
+    module.root = parsed
     stages = {stage: [] for stage in STAGES}
     name = f"jvp_{parsed.name}"
     functions, contexts = [], []
@@ -277,8 +330,14 @@ def _rename_all(statement: ast.AST, renames: dict) -> ast.AST:
 def _callee_context(callee, module: Module) -> Context:
     """A context for a function the differentiated code calls, with its free names made reachable."""
     if isinstance(callee, LocalFunction):  # lifted from the function that calls it: same globals and closure
-        context = Context(copy.deepcopy(callee.parsed), module)
+        recorder, callee.parsed.recorder = callee.parsed.recorder, None
+        try:
+            parsed = copy.deepcopy(callee.parsed)
+        finally:
+            callee.parsed.recorder = recorder
+        context = Context(parsed, module)
         context.local_functions.update(callee.siblings)
+        _localize_free_names(context)
         return context
     try:
         parsed = parse_function(callee)
@@ -286,31 +345,47 @@ def _callee_context(callee, module: Module) -> Context:
     except SrcdiffError as error:
         error.args = (str(error) + f"\n(while differentiating a call to {callee.__qualname__})",)
         raise
+    module.assumptions.extend(cache.function_guards(callee))  # its code and the defaults folded in
     context = Context(parsed, module)
     _localize_free_names(context)
     return context
 
 
 def _localize_free_names(context: Context) -> None:
-    """Names a callee reads from its own closure or module become injected names of the generated module."""
+    """Names a callee reads from its own closure or module become injected names of the generated module.
+
+    The generated vjp functions of callees do not run in the callee's module, so every global or closure
+    variable a callee reads is looked up now (in the callee's own namespaces, where the callee would find it)
+    and passed in; the lookup is a guard (see cache.py), so the derivative is compiled again when the name is
+    bound to another object. An injected name never shadows a name the differentiated function itself reads.
+    """
     parsed = context.parsed
-    local = local_names(parsed.node)
+    local = parsed.locals
+    root = context.module.root
+    root_names = set() if root is None or root is parsed else _names_read(root.node)
     renames = {}
     for node in ast.walk(parsed.node):
-        if not isinstance(node, ast.Name) or node.id in local or node.id in renames:
+        if (not isinstance(node, ast.Name) or node.id in local or node.id in renames
+                or node.id in context.local_functions or node.id in context.injected and
+                context.injected[node.id] is parsed.resolve(node)):
             continue
-        if node.id in parsed.closure:
-            value = parsed.closure[node.id]
-        elif node.id in parsed.globals and parsed.globals is not context.module.globals:
-            value = parsed.globals[node.id]
-        else:
-            continue
-        renames[node.id] = context.inject(value, node.id)
+        value = parsed.resolve(node)
+        if value is MISSING or getattr(builtins, node.id, MISSING) is value:
+            continue  # not defined (the name check reports it if generated code reads it) or a builtin
+        preferred = node.id
+        if preferred in root_names and root.resolve(ast.Name(id=preferred)) is not value:
+            preferred = "_" + preferred.lstrip("_")
+        renames[node.id] = context.inject(value, preferred)
+    renames = {old: new for old, new in renames.items() if old != new}
     if renames:
         for node in ast.walk(parsed.node):
             if isinstance(node, ast.Name) and node.id in renames:
                 node.id = renames[node.id]
         parsed.closure = {renames.get(k, k): v for k, v in parsed.closure.items()}
+
+
+def _names_read(node: ast.AST) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _returned_name(normal: ast.FunctionDef, context: Context) -> str:
@@ -361,6 +436,7 @@ def _pseudo_filename(parsed: ParsedFunction, name: str) -> str:
 
 
 def _free_globals(function: ast.FunctionDef, parsed: ParsedFunction, context: Context) -> dict:
+    """The user's names the generated code reads at run time (not looked up when compiling: no guards)."""
     bound = set(parameters(function)) | set(context.injected)
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -368,14 +444,18 @@ def _free_globals(function: ast.FunctionDef, parsed: ParsedFunction, context: Co
         elif isinstance(node, ast.comprehension):
             bound |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
     free = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
-            value = parsed.resolve(node)
-            if value is MISSING:
-                continue
-            if getattr(builtins, node.id, MISSING) is value:
-                continue
-            free[node.id] = value
+    recorder, parsed.recorder = parsed.recorder, None
+    try:
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+                value = parsed.resolve(node)
+                if value is MISSING:
+                    continue
+                if getattr(builtins, node.id, MISSING) is value:
+                    continue
+                free[node.id] = value
+    finally:
+        parsed.recorder = recorder
     return free
 
 

@@ -26,7 +26,11 @@ class Module:
         self.injected: dict = {}  # name in generated code -> the object it stands for
         self.derivatives: dict = {}  # user function -> name of its generated vjp function
         self.pending: list = []  # user functions whose vjp functions are still to be generated
-        self.guards: list = []  # (namespace, name, object): the bindings the generated code assumes
+        self.guards: list = []  # (namespace, name, object): the helpers the generated code calls
+        # everything the generated code assumes (see cache.py): each lookup of a name by any context of this
+        # compilation, each callee's code and defaults, each value folded in
+        self.assumptions: list = []
+        self.root = None  # the ParsedFunction of the function differentiated (set by the compiler)
 
     def request(self, function, context: "Context") -> str:
         """The name of the derivative (vjp, or jvp in forward mode) of ``function``, scheduling it to be
@@ -50,6 +54,7 @@ class Context:
     def __init__(self, parsed: ParsedFunction, module: Module | None = None):
         self.parsed = parsed
         self.module = module if module is not None else Module(parsed.globals)
+        parsed.recorder = self.module.assumptions
         self.namer = Namer(names_in(parsed.node) | set(self.module.derivatives.values()))
         self.injected = self.module.injected
         self.local_functions: dict = {}  # name -> LocalFunction, for defs inside the function (passes/lift.py)

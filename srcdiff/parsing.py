@@ -5,12 +5,15 @@ The parsed tree keeps the line numbers of the user's file, so every later error 
 
 from __future__ import annotations
 
+import __future__
+
 import ast
 import builtins
 import inspect
 import linecache
 import textwrap
-from dataclasses import dataclass
+import types
+from dataclasses import dataclass, field
 
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
 
@@ -26,6 +29,9 @@ class ParsedFunction:
     source: str  # the dedented source of the function alone
     filename: str
     closure: dict  # free variable name -> value
+    # where resolve() records what each name it looked up denoted: (namespace, name, value) triples that
+    # generated code assumes (see cache.py); set by the compilation that uses this function
+    recorder: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -36,18 +42,52 @@ class ParsedFunction:
         return self.function.__globals__
 
     def resolve(self, node: ast.AST):
-        """The value a Name or dotted Attribute chain refers to when the function runs, or MISSING."""
+        """The value a Name or dotted Attribute chain refers to when the function runs, or MISSING.
+
+        A name the function binds itself (a parameter, an assigned variable) is a local: it denotes nothing
+        before the function runs, whatever a global or closure variable of the same name holds. Each lookup
+        is recorded (``recorder``), so that code generated from its answer is used only while it holds.
+        """
         if isinstance(node, ast.Name):
-            for namespace in (self.closure, self.globals, vars(builtins)):
-                if node.id in namespace:
-                    return namespace[node.id]
-            return MISSING
+            if node.id in self.locals:
+                return MISSING
+            code = self.function.__code__
+            if node.id in self.closure and node.id in code.co_freevars:
+                cell = self.function.__closure__[code.co_freevars.index(node.id)]
+                value = self.closure[node.id]
+                self._record(cell, None, value)
+                return value
+            value = self.globals.get(node.id, MISSING)
+            self._record(self.globals, node.id, value)
+            if value is MISSING:
+                value = vars(builtins).get(node.id, MISSING)
+                self._record(vars(builtins), node.id, value)
+            return value
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             if base is MISSING:
                 return MISSING
-            return getattr(base, node.attr, MISSING)
+            value = getattr(base, node.attr, MISSING)
+            self._record(namespace_of(base), node.attr, value)
+            return value
         return MISSING
+
+    @property
+    def locals(self) -> frozenset:
+        """The names the function binds: its parameters and every name it assigns."""
+        if self._locals is None or self._locals_of is not self.node:
+            self._locals = frozenset(
+                {a.arg for a in ast.walk(self.node.args) if isinstance(a, ast.arg)}
+                | {n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)})
+            self._locals_of = self.node
+        return self._locals
+
+    _locals: frozenset | None = None
+    _locals_of: object = None
+
+    def _record(self, namespace, name, value) -> None:
+        if self.recorder is not None:
+            self.recorder.append((namespace, name, value))
 
     def line(self, lineno: int | None) -> str | None:
         if lineno is None:
@@ -67,13 +107,26 @@ class ParsedFunction:
     _indent_removed: int = 0
 
 
-def _unwrap(function):
-    """The plain Python function behind decorators that use functools.wraps."""
-    seen = set()
-    while hasattr(function, "__wrapped__") and id(function) not in seen:
-        seen.add(id(function))
-        function = function.__wrapped__
-    return function
+class AttributeOf:
+    """A namespace for guards: the attributes of an object that is not a module (a class, a function)."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target):
+        self.target = target
+
+    def get(self, name, default=None):
+        return getattr(self.target, name, default)
+
+    def __repr__(self):
+        return f"AttributeOf({self.target!r})"
+
+
+def namespace_of(value):
+    """Where the attributes of ``value`` live, for guards: a module's dict, or an AttributeOf."""
+    if isinstance(value, types.ModuleType):
+        return vars(value)
+    return AttributeOf(value)
 
 
 def require_code(function):
@@ -91,13 +144,18 @@ def require_code(function):
 
 
 def parse_function(function) -> ParsedFunction:
-    """Parse ``function``'s source into a FunctionDef whose line numbers are those of its file."""
-    function = _unwrap(function)
+    """Parse ``function``'s source into a FunctionDef whose line numbers are those of its file.
+
+    The source is that of ``function``'s own code object (a decorator's wrapper is its own code, not the function
+    it wraps), and it is checked to compile to that code object: a file edited after it was imported, or a
+    lambda that shares its line with others, cannot make srcdiff differentiate code that does not run.
+    """
     name = getattr(function, "__name__", repr(function))
     code = require_code(function)
     filename = code.co_filename
     try:
-        lines, first_line = inspect.getsourcelines(function)
+        # the code object, not the function: inspect follows __wrapped__ to the undecorated function's source
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of {name} ({filename}): {exc}",
@@ -113,9 +171,14 @@ def parse_function(function) -> ParsedFunction:
         tree = ast.parse(source)
     except SyntaxError:
         tree = None
-    node = _find_definition(tree, function, name) if tree is not None else None
-    if node is None and name == "<lambda>":
-        node = _lambda_definition(raw, function)
+    # the code's own name: a wrapper made with functools.wraps carries the wrapped function's __name__
+    node = _find_definition(tree, function, code.co_name) if tree is not None else None
+    if node is not None:
+        ast.increment_lineno(node, max(first_line, 1) - 1)
+        if _matching(code, [node], filename) != [node]:
+            raise _stale_source_error(name, filename, first_line)
+    elif code.co_name == "<lambda>":
+        node = _lambda_definition(raw, function, max(first_line, 1))
     if node is None:
         raise SourceUnavailableError(
             f"cannot find the definition of {name} in its source",
@@ -123,7 +186,6 @@ def parse_function(function) -> ParsedFunction:
             lineno=first_line,
             hint="define the function with def in a file",
         )
-    ast.increment_lineno(node, max(first_line, 1) - 1)
     node.decorator_list = []
     closure = {}
     if function.__closure__:
@@ -134,7 +196,110 @@ def parse_function(function) -> ParsedFunction:
                 pass
     parsed = ParsedFunction(function, node, ast.unparse(node), filename, closure)
     parsed._indent_removed = indent_removed
+    _rename_reserved(parsed)
     return parsed
+
+
+def _stale_source_error(name, filename, lineno):
+    return SourceUnavailableError(
+        f"the source of {name} in {filename} is not the code that runs: the file was changed after the "
+        "function was defined",
+        filename=filename, lineno=lineno,
+        hint="reload the module (importlib.reload) or restart Python, so that the function and its file agree",
+    )
+
+
+# names that stand for something else inside srcdiff's passes: a user's variable of that name is renamed
+_RESERVED = ("__result__",)
+
+
+def _rename_reserved(parsed: ParsedFunction) -> None:
+    node = parsed.node
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    for reserved in _RESERVED:
+        if reserved not in used:
+            continue
+        if reserved not in parsed.locals or reserved in {a.arg for a in node.args.kwonlyargs}:
+            raise parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate {parsed.name}, which reads the name {reserved} from outside it "
+                "(srcdiff uses that name itself)",
+                next(n for n in ast.walk(node) if getattr(n, "id", getattr(n, "arg", None)) == reserved),
+                hint=f"rename {reserved}")
+        index = 0
+        while f"{reserved}{index}" in used:
+            index += 1
+        fresh = f"{reserved}{index}"
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and child.id == reserved:
+                child.id = fresh
+            elif isinstance(child, ast.arg) and child.arg == reserved:
+                child.arg = fresh
+        parsed.source = ast.unparse(node)
+        used.add(fresh)
+
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _compile_like(node, code, filename):
+    """The code object that ``node`` (a FunctionDef or a Lambda) compiles to, its free variables as closure
+    variables the way ``code`` has them, or None where it does not compile."""
+    outer_body = []
+    if code.co_freevars:
+        outer_body.append(ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store()) for v in code.co_freevars],
+                                     value=ast.Constant(None)))
+    outer_body.append(ast.Return(value=node) if isinstance(node, ast.Lambda) else node)
+    outer = ast.FunctionDef(name="__srcdiff_outer__", args=ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+        body=outer_body, decorator_list=[], returns=None, type_params=[])
+    for statement in [outer] + outer_body[:-1]:
+        statement.lineno, statement.end_lineno = node.lineno, node.end_lineno or node.lineno
+        statement.col_offset = statement.end_col_offset = 0
+    module = ast.Module(body=[outer], type_ignores=[])
+    ast.fix_missing_locations(module)
+    try:
+        compiled = compile(module, filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    (outer_code,) = [c for c in compiled.co_consts if isinstance(c, types.CodeType)]
+    inner = [c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == code.co_name]
+    return inner[0] if len(inner) == 1 else None
+
+
+def _lines(code) -> set:
+    return {line for _, _, line in code.co_lines() if line is not None}
+
+
+def _same_constant(a, b) -> bool:
+    if isinstance(a, types.CodeType) and isinstance(b, types.CodeType):
+        return _same_code(a, b, strict=False)
+    return type(a) is type(b) and (a == b or repr(a) == repr(b))
+
+
+def _same_code(a, b, strict: bool) -> bool:
+    if a.co_varnames != b.co_varnames or len(a.co_consts) != len(b.co_consts) or _lines(a) != _lines(b):
+        return False
+    if not all(_same_constant(x, y) for x, y in zip(a.co_consts, b.co_consts)):
+        return False
+    if strict:
+        return a.co_code == b.co_code and a.co_names == b.co_names and a.co_freevars == b.co_freevars
+    return set(a.co_names) | set(a.co_freevars) == set(b.co_names) | set(b.co_freevars)
+
+
+def _matching(code, nodes: list, filename: str) -> list:
+    """The nodes (FunctionDef or Lambda) that compile to ``code``: those that match it exactly if any, else
+    those that match it in names, constants and lines."""
+    compiled = [(node, _compile_like(node, code, filename)) for node in nodes]
+    for strict in (True, False):
+        found = [node for node, candidate in compiled
+                 if candidate is not None and _same_code(candidate, code, strict)]
+        if found:
+            return found
+    return []
 
 
 def _find_definition(tree, function, name):
@@ -153,31 +318,47 @@ def _find_definition(tree, function, name):
     return None
 
 
-def _lambda_definition(raw, function):
-    """A FunctionDef equivalent to the lambda defined in ``raw`` (the line or lines holding it)."""
-    text = raw.strip()
-    candidates = [text]
-    # the line may hold only part of a larger expression: try cutting it at each "lambda"
+def _lambda_definition(raw, function, first_line: int):
+    """A FunctionDef equivalent to the lambda defined in ``raw`` (the lines holding it, the first of them
+    ``first_line`` of the file): of the lambdas written there, the one whose code object ``function`` has."""
+    code = function.__code__
+    text = raw
+    # the lines may hold only part of a larger expression: try them whole, and cut at each "lambda"
+    starts = [0]
     position = text.find("lambda")
     while position != -1:
-        candidates.append(text[position:])
+        starts.append(position)
         position = text.find("lambda", position + 1)
-    arg_names = list(function.__code__.co_varnames[: function.__code__.co_argcount])
-    for candidate in candidates:
+    arg_names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    found = {}
+    for start in starts:
+        candidate = text[start:]
+        line_offset = first_line - 1 + text[:start].count("\n")
+        column = start - (text.rfind("\n", 0, start) + 1)
         for end in range(len(candidate), 0, -1):
+            piece = candidate[:end].rstrip().rstrip(",;")
             try:
-                tree = ast.parse(candidate[:end].strip().rstrip(",;"), mode="exec")
+                tree = ast.parse(textwrap.dedent(piece) if start == 0 else piece, mode="exec")
             except SyntaxError:
                 continue
-            lambdas = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
-            lambdas = [n for n in lambdas if [a.arg for a in n.args.args] == arg_names]
-            if len(lambdas) == 1:
-                lam = lambdas[0]
-                body = ast.Return(value=lam.body)
-                ast.copy_location(body, lam.body)
-                node = ast.FunctionDef(name="_lambda", args=lam.args, body=[body], decorator_list=[],
-                                       returns=None, type_params=[])
-                ast.copy_location(node, lam)
-                return ast.fix_missing_locations(node)
+            for lam in ast.walk(tree):
+                if isinstance(lam, ast.Lambda) and [a.arg for a in lam.args.posonlyargs + lam.args.args
+                                                    + lam.args.kwonlyargs] == arg_names:
+                    ast.increment_lineno(lam, line_offset)
+                    if lam.lineno == line_offset + 1 and start:
+                        lam.col_offset += column
+                    found.setdefault((lam.lineno, lam.col_offset, ast.dump(lam)), lam)
             break
-    return None
+    lambdas = _matching(code, list(found.values()), code.co_filename)
+    if not lambdas:
+        if found:
+            raise _stale_source_error("<lambda>", code.co_filename, first_line)
+        return None
+    # several lambdas that compile alike are the same function: any of them will do
+    lam = lambdas[0]
+    body = ast.Return(value=lam.body)
+    ast.copy_location(body, lam.body)
+    node = ast.FunctionDef(name="_lambda", args=lam.args, body=[body], decorator_list=[],
+                           returns=None, type_params=[])
+    ast.copy_location(node, lam)
+    return ast.fix_missing_locations(node)
