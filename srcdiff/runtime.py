@@ -155,12 +155,21 @@ def matmul_right(g, a, b):
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
 
 
+def _dot_subscripts(a, b):
+    """``np.dot(a, b)`` as einsum subscripts: the last axis of ``a`` against the second-to-last of ``b``."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    m, n = np.ndim(a), np.ndim(b)
+    left = letters[:m - 1] + "z"
+    right = letters[m - 1:m + n - 3] + "z" + letters[m + n - 3]
+    return f"{left},{right}->{left[:-1]}{right[:-2]}{right[-1]}"
+
+
 def dot_left(g, a, b):
     """Cotangent of ``a`` in ``np.dot(a, b)``."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
     if np.ndim(b) > 2:
-        raise NotImplementedError("the gradient of np.dot with a 3-d or higher second operand")
+        return einsum_cotangent(g, 0, _dot_subscripts(a, b), a, b)
     return matmul_left(g, a, b)
 
 
@@ -169,26 +178,29 @@ def dot_right(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
     if np.ndim(b) > 2:
-        raise NotImplementedError("the gradient of np.dot with a 3-d or higher second operand")
+        return einsum_cotangent(g, 1, _dot_subscripts(a, b), a, b)
     return matmul_right(g, a, b)
 
 
 def reduced_cotangent(g, x, axis, keepdims):
     """Broadcast the cotangent of a reduction over ``axis`` back to the shape of ``x``."""
     shape = _shape(x)
-    if axis is not None and not keepdims:
+    if axis is not None and not keepdims and shape:  # numpy takes axis=0 on a 0-d value too
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape)
 
 
 def reduced_size(x, axis):
-    """How many elements of ``x`` a reduction over ``axis`` combines."""
+    """How many elements of ``x`` a reduction over ``axis`` combines; at least 1, since a reduction over no
+    elements has an empty cotangent whatever it is divided by (a mean of nothing is nan, its gradient empty)."""
     if axis is None:
-        return x.size if type(x) is np.ndarray else np.size(x)
+        return (x.size if type(x) is np.ndarray else np.size(x)) or 1
     shape = _shape(x)
+    if not shape:
+        return 1
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    return int(np.prod([shape[a] for a in axes]))
+    return int(np.prod([shape[a] for a in axes])) or 1
 
 
 def extremum_cotangent(g, ans, x, axis, keepdims):
@@ -229,36 +241,152 @@ def var_cotangent(g, x, axis, ddof, keepdims):
     return reduced_cotangent(g, x, axis, keepdims) * 2.0 * centred / n
 
 
+def std_cotangent(g, ans, x, axis, ddof, keepdims):
+    """Cotangent of ``np.std``: that of the variance times 1 / (2 std).
+
+    A standard deviation over one element is 0 whatever the element: its gradient is 0. Over several equal
+    elements the standard deviation is not differentiable (the tip of a cone); the gradient there is nan, as
+    autograd and JAX give.
+    """
+    if reduced_size(x, axis) == 1:
+        return np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))[()]
+    return var_cotangent(g / (2.0 * np.asarray(ans)), x, axis, ddof, keepdims)
+
+
+def _matrix_norm_axes(x, ord, axis):
+    """The two axes ``np.linalg.norm`` takes a matrix norm over, or None for a vector norm."""
+    if axis is None:
+        return (0, 1) if ord is not None and np.ndim(x) == 2 else None
+    if np.ndim(axis) == 0 or len(axis) == 1:
+        return None
+    return tuple(a % np.ndim(x) for a in axis)
+
+
+def _safe(value):
+    """``value`` with zeros replaced by ones: a divisor where the numerator is zero as well."""
+    return np.where(value == 0, 1.0, value)
+
+
 def norm_cotangent(g, ans, x, ord, axis, keepdims):
-    """Cotangent of ``np.linalg.norm`` for the vector 2-norm and the Frobenius norm."""
-    if ord not in (None, 2, "fro") or (ord == 2 and np.ndim(x) > 1 and axis is None):
-        raise NotImplementedError(f"the gradient of np.linalg.norm with ord={ord!r} is not implemented")
-    safe = np.where(reduced_cotangent(ans, x, axis, keepdims) == 0, 1.0,
-                    reduced_cotangent(ans, x, axis, keepdims))
-    return reduced_cotangent(g, x, axis, keepdims) * x / safe
+    """Cotangent of ``np.linalg.norm``: vector p-norms (any p, and +-inf), matrix norms (Frobenius, nuclear,
+    spectral and the 1- and inf-norms). Where a norm has no derivative the cotangent is a subgradient: 0 for
+    the 2-norm at 0, shared equally between tied maxima; a p-norm with p < 1 at a zero element gives nan."""
+    x = np.asarray(x)
+    axes = _matrix_norm_axes(x, ord, axis)
+    if axes is None:
+        if np.ndim(axis) == 1:
+            axis = axis[0]
+        big_g = reduced_cotangent(g, x, axis, keepdims)
+        big_ans = reduced_cotangent(ans, x, axis, keepdims)
+        if ord is None or ord == 2:
+            return big_g * x / _safe(big_ans)
+        if ord == 1:
+            return big_g * np.sign(x)
+        if ord in (np.inf, -np.inf):
+            return np.sign(x) * extremum_cotangent(g, ans, np.abs(x), axis, keepdims)
+        if ord == 0:
+            return np.zeros(x.shape, dtype=np.result_type(x, 1.0))
+        p = float(ord)
+        magnitude = np.abs(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(magnitude == 0, 0.0 if p >= 1 else np.nan, magnitude ** (p - 1))
+            return big_g * np.sign(x) * slope / _safe(big_ans) ** (p - 1)
+    moved = np.moveaxis(x, axes, (-2, -1))
+    batch = moved.shape[:-2]
+    big_g = np.reshape(g, batch)[..., None, None]
+    big_ans = np.reshape(ans, batch)[..., None, None]
+    if ord in (None, "fro"):
+        weights = moved / _safe(big_ans)
+    elif ord == "nuc":
+        u, _, vt = np.linalg.svd(moved, full_matrices=False)
+        weights = u @ vt
+    elif ord in (2, -2):
+        u, _, vt = np.linalg.svd(moved, full_matrices=False)
+        i = 0 if ord == 2 else -1
+        weights = u[..., :, i:i + 1 or None] * vt[..., i:i + 1 or None, :]
+    elif ord in (1, -1, np.inf, -np.inf):
+        summed = -2 if ord in (1, -1) else -1  # columns for the 1-norms, rows for the inf-norms
+        sums = np.sum(np.abs(moved), axis=summed, keepdims=True)
+        hits = sums == big_ans
+        weights = np.sign(moved) * hits / np.sum(hits, axis=-1 if summed == -2 else -2, keepdims=True)
+    else:
+        raise ValueError(f"invalid norm order {ord!r} for matrices")
+    return np.moveaxis(big_g * weights, (-2, -1), axes)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum_spec(args):
+    """``np.einsum``'s arguments, string or sublist form, as (input terms, output term, operand positions):
+    one letter per axis, ellipses written out in letters, the output explicit."""
+    if isinstance(args[0], str):
+        inputs, arrow, output = args[0].replace(" ", "").partition("->")
+        terms = inputs.split(",")
+        positions = list(range(1, len(terms) + 1))
+        output = output if arrow else None
+    else:
+        # op, sublist, op, sublist, ..., [output sublist]
+        count = len(args) // 2
+        positions = [2 * i for i in range(count)]
+
+        def spell(sublist):
+            return "".join("..." if item is Ellipsis else _LETTERS[item] for item in sublist)
+
+        terms = [spell(args[2 * i + 1]) for i in range(count)]
+        output = spell(args[-1]) if len(args) % 2 else None
+    operands = [args[p] for p in positions]
+    used = set("".join(terms) + (output or ""))
+    free = [c for c in _LETTERS if c not in used]
+    widths = [np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t]
+    ellipsis = "".join(free[:max(widths, default=0)])
+    terms = [t.replace("...", ellipsis[len(ellipsis) - (np.ndim(op) - len(t) + 3):] if "..." in t else "")
+             for t, op in zip(terms, operands)]
+    if output is None:
+        letters = "".join(terms)
+        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis))
+    else:
+        output = output.replace("...", ellipsis)
+    return terms, output, positions
 
 
 def einsum_cotangent(g, position, subscripts, *operands):
-    """Cotangent of operand ``position`` in ``np.einsum(subscripts, *operands)``."""
-    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
-    terms = inputs.split(",")
-    if not arrow:
-        letters = inputs.replace(",", "")
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    """Cotangent of operand ``position`` (counted among the operands) in ``np.einsum(subscripts, *operands)``.
+
+    ``subscripts`` may also be the spec ``einsum_spec`` returns. Repeated indices (a trace, a diagonal),
+    ellipses and axes of size 1 that broadcast are all handled."""
+    terms, output, _ = einsum_spec((subscripts,) + operands) if isinstance(subscripts, str) else subscripts
     target = terms[position]
-    if len(set(target)) != len(target) or "." in subscripts:
-        raise NotImplementedError("the gradient of einsum with repeated indices or ellipsis")
+    operand = operands[position]
+    shape = np.shape(operand)
     others = [t for i, t in enumerate(terms) if i != position]
     other_operands = [op for i, op in enumerate(operands) if i != position]
+    unique = "".join(dict.fromkeys(target))
     reachable = set(output).union(*others)
-    kept = "".join(c for c in target if c in reachable)
+    kept = "".join(c for c in unique if c in reachable)
     partial = np.einsum(",".join([output] + others) + "->" + kept, g, *other_operands)
-    shape = np.shape(operands[position])
-    if kept == target:
-        return partial
-    # letters summed inside this operand alone: broadcast the cotangent along them
-    expanded = np.reshape(partial, [s if c in reachable else 1 for c, s in zip(target, shape)])
-    return np.broadcast_to(expanded, shape)
+    own = [shape[target.index(c)] for c in unique]
+    partial = np.reshape(partial, [np.shape(partial)[kept.index(c)] if c in reachable else 1 for c in unique])
+    stretched = tuple(i for i, n in enumerate(own) if n == 1 and partial.shape[i] != 1)
+    if stretched:  # an axis of size 1 that einsum broadcast against the others
+        partial = np.sum(partial, axis=stretched, keepdims=True)
+    partial = np.broadcast_to(partial, own)  # letters summed inside this operand alone
+    dtype = np.result_type(partial, 1.0)
+    if len(unique) == len(target):
+        return np.asarray(partial, dtype=dtype)[()] if not shape else np.array(partial, dtype=dtype)
+    out = np.zeros(shape, dtype=dtype)
+    np.einsum(target + "->" + unique, out)[...] = partial  # a writeable view of the diagonal
+    return out
+
+
+def einsum_cotangents(g, args):
+    """Cotangents of every positional argument of ``np.einsum(*args)``: None for the subscripts."""
+    spec = einsum_spec(args)
+    cotangents = [None] * len(args)
+    operands = [args[p] for p in spec[2]]
+    for i, p in enumerate(spec[2]):
+        cotangents[p] = einsum_cotangent(g, i, spec, *operands)
+    return tuple(cotangents)
 
 
 def concatenate_cotangent(g, arrays, axis):
@@ -438,3 +566,73 @@ def zero_at(g, index):
     out = np.array(g, dtype=np.result_type(g, 1.0))
     out[index] = 0.0
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Arrays built from values: np.linspace, np.arange, np.unique.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _integer(ans):
+    return np.asarray(ans[0] if isinstance(ans, tuple) else ans).dtype.kind not in "fc"
+
+
+def linspace_fractions(num, endpoint):
+    """Where each sample of ``np.linspace(start, stop, num, endpoint)`` lies between start (0) and stop (1)."""
+    steps = num - 1 if endpoint else num
+    return np.arange(num) / steps if steps > 0 else np.zeros(num)
+
+
+def linspace_cotangents(g, ans, start, stop, num, endpoint, retstep, axis):
+    """Cotangents of ``start`` and ``stop`` in ``np.linspace``: sample i is start + (stop - start) * i / steps."""
+    step_g = None
+    if retstep:
+        g, step_g = g[0], g[1]
+    if _integer(ans):
+        return zeros_like(start), zeros_like(stop)
+    fractions = linspace_fractions(num, endpoint)
+    moved = np.moveaxis(np.asarray(g, dtype=float), axis, 0) if np.ndim(g) > 1 else np.asarray(g, dtype=float)
+    fractions = np.reshape(fractions, (num,) + (1,) * (moved.ndim - 1))
+    start_g = np.sum(moved * (1.0 - fractions), axis=0)
+    stop_g = np.sum(moved * fractions, axis=0)
+    if step_g is not None:
+        steps = num - 1 if endpoint else num
+        if steps > 0:
+            start_g = start_g - step_g / steps
+            stop_g = stop_g + step_g / steps
+    return unbroadcast(start_g, start), unbroadcast(stop_g, stop)
+
+
+def arange_cotangents(g, ans, start, stop, step):
+    """Cotangents of ``np.arange(start, stop, step)``: element i is start + i * step; stop only sets how many."""
+    if stop is None or _integer(ans):  # arange(stop) counts 0, 1, 2...
+        return zeros_like(start), zeros_like(stop), zeros_like(step)
+    start_g = np.sum(g)
+    step_g = np.sum(g * np.arange(np.size(g))) if step is not None else zeros_like(step)
+    return start_g, zeros_like(stop), step_g
+
+
+def arange_tangent(start_t, step_t, ans, stop):
+    """Tangent of ``np.arange(start, stop, step)`` from those of start and step."""
+    if stop is None or _integer(ans):
+        return np.zeros(np.shape(ans))
+    out = np.zeros(np.shape(ans))
+    if start_t is not None:
+        out = out + start_t
+    if step_t is not None:
+        out = out + step_t * np.arange(np.size(ans))
+    return out
+
+
+def unique_cotangent(g, x):
+    """Cotangent of ``np.unique(x)``: each unique value's cotangent goes to the elements equal to it, shared
+    equally between repeats (as for a tied maximum)."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    inverse = np.reshape(inverse, -1)
+    return np.reshape(np.asarray(g)[inverse] / counts[inverse], np.shape(x))
+
+
+def unique_tangent(t, x):
+    """Tangent of ``np.unique(x)``: the mean tangent of the elements equal to each unique value."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    return np.bincount(np.reshape(inverse, -1), weights=np.reshape(t, -1), minlength=len(counts)) / counts

@@ -14,7 +14,19 @@ import math
 import numpy as np
 
 from .. import runtime
-from ..runtime import extremum_cotangent, prod_cotangent, reduced_cotangent, var_cotangent
+from ..runtime import (
+    arange_tangent,
+    extremum_cotangent,
+    linspace_fractions,
+    norm_cotangent,
+    prod_cotangent,
+    reduced_cotangent,
+    std_cotangent,
+    unbroadcast,
+    unique_tangent,
+    var_cotangent,
+)
+from . import builtins_rules, numpy_rules
 from .registry import _RULES, defjvp, forward_kind, nondifferentiable
 
 # ---- elementwise: tangents from the adjoint expressions ----------------------------------------------------
@@ -25,7 +37,7 @@ _ELEMENTWISE = [
     np.reciprocal, np.power, np.logaddexp, np.logaddexp2, np.sin, np.cos, np.tan, np.arcsin, np.arccos,
     np.arctan, np.arctan2, np.hypot, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh, np.add,
     np.subtract, np.multiply, np.divide, np.negative, np.abs, np.fabs, np.maximum, np.minimum,
-    builtins.abs,
+    builtins.abs, np.heaviside,
 ]
 _ELEMENTWISE += [primal for primal in list(_RULES) if getattr(primal, "__module__", None) == "math"
                  or getattr(math, getattr(primal, "__name__", ""), None) is primal]
@@ -42,7 +54,7 @@ for _primal, _positions in [
     (np.atleast_2d, (0,)), (np.broadcast_to, (0,)), (np.concatenate, (0,)), (np.stack, (0,)),
     (np.hstack, (0,)), (np.vstack, (0,)), (np.copy, (0,)), (np.asarray, (0,)), (np.array, (0,)),
     (builtins.float, (0,)), (np.diag, (0,)), (np.flip, (0,)), (np.roll, (0,)), (np.tril, (0,)),
-    (np.triu, (0,)), (np.swapaxes, (0,)), (np.moveaxis, (0,)), (np.float64, (0,)),
+    (np.triu, (0,)), (np.swapaxes, (0,)), (np.moveaxis, (0,)), (np.float64, (0,)), (np.full, (1,)),
 ]:
     forward_kind(_primal, "linear", *_positions)
 
@@ -65,12 +77,18 @@ for _helper, _positions in [
     (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
     (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
     (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)), (runtime.diag_cotangent, (0,)),
+    (runtime.clip_bound_cotangent, (0,)), (runtime.unique_cotangent, (0,)), (runtime.linspace_cotangents, (0,)),
+    (runtime.arange_cotangents, (0,)),
+    # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
+    (numpy_rules.linspace, (0,)), (numpy_rules.arange, (0,)), (builtins_rules.maximum, (0,)),
+    (builtins_rules.minimum, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
 forward_kind(runtime.add, "additive", 0, 1)
 forward_kind(runtime.with_item, "additive", 0, 2)
 forward_kind(runtime.add_at, "additive", 0, 2)
-nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, builtins.type)
+nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, builtins.type,
+                  runtime.linspace_fractions)
 
 
 # ---- forward rules ---------------------------------------------------------------------------------------
@@ -81,11 +99,12 @@ def _zero(x):
 
 
 @defjvp(np.einsum)
-def einsum_jvp(tangents, ans, subscripts, *operands):
-    total = 0.0
-    for i, tangent in enumerate(tangents[1:]):
-        if tangent is not None:
-            total = total + np.einsum(subscripts, *operands[:i], tangent, *operands[i + 1:])
+def einsum_jvp(tangents, ans, *args):
+    # linear in each operand (string or sublist form): the tangents of the operands in turn
+    total = np.zeros(np.shape(ans))
+    for position in runtime.einsum_spec(args)[2]:
+        if tangents[position] is not None:
+            total = total + np.einsum(*args[:position], tangents[position], *args[position + 1:])
     return total
 
 
@@ -122,16 +141,14 @@ def var_jvp(tangents, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=
 
 @defjvp(np.std)
 def std_jvp(tangents, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    weights = var_cotangent(0.5 / ans, a, axis, ddof, keepdims)
+    weights = std_cotangent(np.ones_like(ans), ans, a, axis, ddof, keepdims)
     return _reduction_jvp(weights, tangents[0], axis, keepdims)
 
 
 @defjvp(np.linalg.norm)
 def norm_jvp(tangents, ans, x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro"):
-        raise NotImplementedError(f"the tangent of np.linalg.norm with ord={ord!r} is not implemented")
-    safe = np.where(reduced_cotangent(ans, x, axis, keepdims) == 0, 1.0, reduced_cotangent(ans, x, axis, keepdims))
-    return _reduction_jvp(x / safe, tangents[0], axis, keepdims)
+    weights = norm_cotangent(np.ones_like(ans), ans, x, ord, axis, keepdims)
+    return _reduction_jvp(weights, tangents[0], axis, keepdims)
 
 
 @defjvp(np.linalg.inv)
@@ -193,3 +210,197 @@ def builtin_max_jvp(tangents, ans, *args):
 @defjvp(builtins.min)
 def builtin_min_jvp(tangents, ans, *args):
     return builtin_max_jvp(tangents, ans, *args)
+
+
+# ---- arrays built from values --------------------------------------------------------------------------------
+
+
+@defjvp(np.full_like)
+def full_like_jvp(tangents, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    if tangents[1] is None or np.asarray(ans).dtype.kind not in "fc":
+        return np.zeros(np.shape(ans))
+    return np.broadcast_to(tangents[1], np.shape(ans)) + np.zeros(np.shape(ans))
+
+
+@defjvp(np.linspace)
+def linspace_jvp(tangents, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    samples = ans[0] if retstep else ans
+    start_t = 0.0 if tangents[0] is None else np.asarray(tangents[0])
+    stop_t = 0.0 if len(tangents) < 2 or tangents[1] is None else np.asarray(tangents[1])
+    if np.asarray(samples).dtype.kind not in "fc":
+        out = np.zeros(np.shape(samples))
+        return (out, 0.0) if retstep else out
+    fractions = linspace_fractions(num, endpoint)
+    start_t, stop_t = np.broadcast_arrays(start_t, stop_t)
+    fractions = np.reshape(fractions, (num,) + (1,) * start_t.ndim)
+    out = np.moveaxis(start_t + (stop_t - start_t) * fractions, 0, axis)
+    if retstep:
+        steps = num - 1 if endpoint else num
+        return out, (stop_t - start_t) / steps if steps > 0 else np.zeros(np.shape(stop_t))
+    return out
+
+
+@defjvp(np.arange)
+def arange_jvp(tangents, ans, start, stop=None, step=None, dtype=None):
+    step_t = tangents[2] if len(tangents) > 2 else None
+    return arange_tangent(tangents[0], step_t, ans, stop)
+
+
+@defjvp(np.unique)
+def unique_jvp(tangents, ans, ar):
+    return unique_tangent(tangents[0], ar)
+
+
+# ---- the runtime's helpers that are not linear in their operands: for second derivatives -------------------
+
+
+def _or_zero(tangent, like):
+    return np.zeros(np.shape(like)) if tangent is None else tangent
+
+
+@defjvp(runtime.det_cotangent)
+def det_cotangent_jvp(tangents, ans, g, det, a):
+    g_t, det_t, a_t = tangents
+    inverse = np.linalg.inv(a)
+    total = np.zeros(np.shape(a))
+    if g_t is not None:
+        total = total + (np.asarray(g_t) * det)[..., None, None] * np.swapaxes(inverse, -1, -2)
+    if det_t is not None:
+        total = total + (np.asarray(g) * det_t)[..., None, None] * np.swapaxes(inverse, -1, -2)
+    if a_t is not None:
+        inverse_t = -inverse @ a_t @ inverse
+        total = total + (np.asarray(g) * det)[..., None, None] * np.swapaxes(inverse_t, -1, -2)
+    return total
+
+
+@defjvp(runtime.solve_cotangents)
+def solve_cotangents_jvp(tangents, ans, g, x, a, b):
+    g_t, x_t, a_t, _ = tangents
+    vector = np.ndim(b) == 1 or (np.lib.NumpyVersion(np.__version__) < "2.0.0" and np.ndim(b) == np.ndim(a) - 1)
+
+    def column(value):
+        return value[..., None] if vector else value
+
+    a_transposed = np.swapaxes(a, -1, -2)
+    gb = np.linalg.solve(a_transposed, column(g))
+    rhs = column(_or_zero(g_t, g))
+    if a_t is not None:
+        rhs = rhs - np.swapaxes(a_t, -1, -2) @ gb
+    gb_t = np.linalg.solve(a_transposed, rhs)
+    ga_t = -np.matmul(gb_t, np.swapaxes(column(x), -1, -2))
+    if x_t is not None:
+        ga_t = ga_t - np.matmul(gb, np.swapaxes(column(x_t), -1, -2))
+    return unbroadcast(ga_t, a), unbroadcast(gb_t[..., 0] if vector else gb_t, b)
+
+
+@defjvp(runtime.std_cotangent)
+def std_cotangent_jvp(tangents, ans, g, std, x, axis, ddof, keepdims):
+    g_t, std_t, x_t = tangents[:3]
+    if runtime.reduced_size(x, axis) == 1:
+        return np.zeros(np.shape(x))
+    std = np.asarray(std)
+    total = np.zeros(np.shape(x))
+    if g_t is not None:
+        total = total + var_cotangent(g_t / (2.0 * std), x, axis, ddof, keepdims)
+    if std_t is not None:
+        total = total - var_cotangent(g * std_t / (2.0 * std * std), x, axis, ddof, keepdims)
+    if x_t is not None:
+        total = total + var_cotangent(g / (2.0 * std), x_t, axis, ddof, keepdims)
+    return total
+
+
+def _others_product_tangent(x, x_t):
+    """For each k along the last axis, the tangent of the product of the other elements (exact with zeros)."""
+    n = x.shape[-1]
+    left = np.ones(x.shape[:-1])
+    left_t = np.zeros(x.shape[:-1])
+    lefts, lefts_t = [], []
+    for k in range(n):
+        lefts.append(left)
+        lefts_t.append(left_t)
+        left, left_t = left * x[..., k], left_t * x[..., k] + left * x_t[..., k]
+    right = np.ones(x.shape[:-1])
+    right_t = np.zeros(x.shape[:-1])
+    out = [None] * n
+    for k in reversed(range(n)):
+        out[k] = lefts_t[k] * right + lefts[k] * right_t
+        right, right_t = right * x[..., k], right_t * x[..., k] + right * x_t[..., k]
+    return np.stack(out, axis=-1) if n else np.zeros(x.shape)
+
+
+@defjvp(runtime.prod_cotangent)
+def prod_cotangent_jvp(tangents, ans, g, product, x, axis, keepdims):
+    g_t, _, x_t = tangents[:3]
+    x = np.asarray(x, dtype=float)
+    total = np.zeros(x.shape)
+    if g_t is not None:
+        total = total + prod_cotangent(g_t, product, x, axis, keepdims)
+    if x_t is not None:
+        x_t = np.broadcast_to(x_t, x.shape)
+        if axis is None:
+            others = np.reshape(_others_product_tangent(x.reshape(-1), x_t.reshape(-1)), x.shape)
+        else:
+            others = np.moveaxis(_others_product_tangent(np.moveaxis(x, axis, -1), np.moveaxis(x_t, axis, -1)),
+                                 -1, axis)
+        total = total + reduced_cotangent(g, x, axis, keepdims) * others
+    return total
+
+
+@defjvp(runtime.norm_cotangent)
+def norm_cotangent_jvp(tangents, ans, g, norm, x, ord, axis, keepdims):
+    g_t, norm_t, x_t = tangents[:3]
+    x = np.asarray(x, dtype=float)
+    total = np.zeros(x.shape)
+    if g_t is not None:
+        total = total + norm_cotangent(g_t, norm, x, ord, axis, keepdims)
+    if norm_t is None and x_t is None:
+        return total
+    norm_t = np.zeros(np.shape(norm)) if norm_t is None else norm_t
+    x_t = np.zeros(x.shape) if x_t is None else np.broadcast_to(x_t, x.shape)
+    axes = runtime._matrix_norm_axes(x, ord, axis)
+    if axes is not None and ord not in (None, "fro"):
+        if ord in ("nuc", 2, -2):
+            raise ValueError(f"srcdiff does not take second derivatives of np.linalg.norm with ord={ord!r} "
+                             "(matrix norms from singular values)")
+        return total  # the 1- and inf-norms are piecewise linear: no second derivative
+    if axes is None and ord in (1, 0, np.inf, -np.inf):
+        return total
+    # p-norms (the 2-norm and Frobenius among them): weights g * sign(x) |x|^(p-1) / norm^(p-1)
+    p = 2.0 if ord in (None, "fro") else float(ord)
+    if axes is not None:
+        reduce_axis = axes if axis is not None else None
+    else:
+        reduce_axis = axis[0] if np.ndim(axis) == 1 else axis
+    big_g = reduced_cotangent(g, x, reduce_axis, keepdims)
+    big_norm = runtime._safe(reduced_cotangent(norm, x, reduce_axis, keepdims))
+    big_norm_t = reduced_cotangent(norm_t, x, reduce_axis, keepdims)
+    magnitude = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(magnitude == 0, 0.0 if p >= 2 else np.nan, magnitude ** (p - 2)) if p != 2 else 1.0
+        # d/dx of sign(x) |x|^(p-1) is (p-1) |x|^(p-2); d/dnorm of norm^(1-p) is (1-p) norm^(-p)
+        term = (p - 1.0) * slope * x_t / big_norm ** (p - 1)
+        term = term - (p - 1.0) * np.sign(x) * magnitude ** (p - 1) * big_norm_t / big_norm ** p
+    return total + big_g * term
+
+
+def _einsum_cotangents_jvp(g_t, g, args, args_t):
+    spec = runtime.einsum_spec(args)
+    positions = spec[2]
+    operands = [args[p] for p in positions]
+    out = [None] * len(args)
+    for i, p in enumerate(positions):
+        total = np.zeros(np.shape(args[p]))
+        if g_t is not None:
+            total = total + runtime.einsum_cotangent(g_t, i, spec, *operands)
+        for j, q in enumerate(positions):
+            if j != i and args_t[q] is not None:
+                varied = list(operands)
+                varied[j] = args_t[q]
+                total = total + runtime.einsum_cotangent(g, i, spec, *varied)
+        out[p] = total
+    return tuple(out)
+
+
+@defjvp(numpy_rules.einsum)
+def einsum_rule_jvp(tangents, ans, g, result, *args):
+    return _einsum_cotangents_jvp(tangents[0], g, args, tangents[2:])

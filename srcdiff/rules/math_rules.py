@@ -100,7 +100,8 @@ def sqrt(g, ans, x):
 
 @defvjp(math.pow)
 def pow(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * math.log(x) if x > 0 else 0.0
+    # as for the ** operator: no 0 ** -1 at y = 0, and no gradient for y where x <= 0
+    return g * y * x ** (y - 1 + (y == 0)), g * ans * math.log(x) if x > 0 else 0.0
 
 
 @defvjp(math.fabs)

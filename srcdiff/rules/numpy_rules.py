@@ -12,14 +12,16 @@ from ..runtime import (
     clip_cotangent,
     concatenate_cotangent,
     cumsum_cotangent,
+    arange_cotangents,
     det_cotangent,
     diag_cotangent,
     dot_left,
     dot_right,
-    einsum_cotangent,
+    einsum_cotangents,
     extremum_cotangent,
     hstack_cotangent,
     inner_left,
+    linspace_cotangents,
     inner_right,
     matmul_left,
     matmul_right,
@@ -30,8 +32,10 @@ from ..runtime import (
     solve_cotangents,
     squeeze_cotangent,
     stack_cotangent,
+    std_cotangent,
     transpose_cotangent,
     unbroadcast,
+    unique_cotangent,
     var_cotangent,
     vstack_cotangent,
     where_cotangent,
@@ -292,7 +296,7 @@ def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @defvjp(np.std)
 def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (var_cotangent(g / (2.0 * ans), a, axis, ddof, keepdims),)
+    return (std_cotangent(g, ans, a, axis, ddof, keepdims),)
 
 
 @defvjp(np.cumsum)
@@ -339,10 +343,9 @@ def trace(g, ans, a):
 
 
 @defvjp(np.einsum)
-def einsum(g, ans, subscripts, *operands):
-    return (None,) + tuple(
-        einsum_cotangent(g, i, subscripts, *operands) for i in range(len(operands))
-    )
+def einsum(g, ans, *args):
+    # np.einsum("ij,jk->ik", a, b) or the sublist form np.einsum(a, [0, 1], b, [1, 2], [0, 2])
+    return einsum_cotangents(g, args)
 
 
 @defvjp(np.linalg.inv)
@@ -458,17 +461,55 @@ def to_float64(g, ans, x=0.0):
     return (g,)
 
 
+# ---- arrays built from values ---------------------------------------------------------------------------
+
+
+@defvjp(np.full)
+def full(g, ans, shape, fill_value, dtype=None, order="C"):
+    return None, unbroadcast(cast_cotangent(g, ans), fill_value)
+
+
+@defvjp(np.full_like)
+def full_like(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return None, unbroadcast(cast_cotangent(g, ans), fill_value)
+
+
+@defvjp(np.linspace)
+def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    return linspace_cotangents(g, ans, start, stop, num, endpoint, retstep, axis)
+
+
+@defvjp(np.arange)
+def arange(g, ans, start, stop=None, step=None, dtype=None):
+    # arange(stop) counts from 0: its values do not depend on stop's value, only their number does
+    return arange_cotangents(g, ans, start, stop, step)
+
+
+@defvjp(np.unique)
+def unique(g, ans, ar):
+    return (unique_cotangent(g, ar),)
+
+
+@defvjp(np.heaviside)
+def heaviside(g, ans, x1, x2):
+    # a step in x1; x2 is the value taken where x1 == 0
+    return None, unbroadcast(g * (x1 == 0), x2)
+
+
 # ---- no gradient ---------------------------------------------------------------------------------------
 
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
     np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero,
     np.shape, np.size, np.ndim,
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
+    np.zeros_like, np.ones_like, np.empty_like,
     np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.floor_divide, np.heaviside, np.count_nonzero, np.searchsorted, np.unique,
-    np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
+    np.floor_divide, np.count_nonzero, np.searchsorted,
+    np.random.rand, np.random.randn,
 )
+# np.random.normal(loc, scale) and np.random.uniform(low, high) depend smoothly on their parameters: without a
+# rule, srcdiff refuses to differentiate through them (write loc + scale * np.random.standard_normal(size))
+

@@ -33,8 +33,11 @@ def div(g, ans, x, y):
 
 @defvjp(ast.Pow)
 def power(g, ans, x, y):
+    # d(x ** y)/dx is y * x ** (y - 1), and 0 for y = 0 (x ** 0 is 1 everywhere, also at x = 0); adding
+    # (y == 0) to the exponent avoids 0 ** -1 there. d(x ** y)/dy is ans * log(x), taken as 0 where x <= 0
+    # (the limit at x = 0 for y > 0; a negative base has real powers only at integer exponents)
     return (
-        unbroadcast(g * y * x ** (y - 1), x),
+        unbroadcast(g * y * x ** (y - 1 + (y == 0)), x),
         unbroadcast(g * ans * np.log(np.where(x > 0, x, 1.0)), y),
     )
 

@@ -983,9 +983,8 @@ def f_norm_spectral(x):
 @pytest.mark.parametrize(
     "fun, shape", [(f_norm_ord1, (4,)), (f_norm_spectral, (2, 3))], ids=["ord=1", "spectral"]
 )
-def test_norm_without_a_rule_says_so(fun, shape):
-    with pytest.raises(NotImplementedError, match="ord="):
-        srcdiff.grad(fun)(sample(shape, seed=25))
+def test_norm_of_other_orders(fun, shape):
+    assert_gradient(fun, sample(shape, seed=25))
 
 
 # ---- linear algebra ------------------------------------------------------------------------------
@@ -1148,9 +1147,8 @@ def f_einsum_trace(x):
     return np.einsum("ii->", x)
 
 
-def test_einsum_with_a_repeated_index_says_it_has_no_rule():
-    with pytest.raises(NotImplementedError, match="repeated indices"):
-        srcdiff.grad(f_einsum_trace)(well_conditioned((3, 3)))
+def test_einsum_with_a_repeated_index():
+    assert_gradient(f_einsum_trace, well_conditioned((3, 3)))
 
 
 def f_einsum_three(x, y, z):
