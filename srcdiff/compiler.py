@@ -104,7 +104,9 @@ def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
         return reverse.build(name, returned, with_value, aux)
 
     stages = {stage: [] for stage in STAGES}
-    functions = [_transform(context, stages, build, list(wrt_names), has_aux=has_aux)]
+    # the caller of a gradient checks that its inputs are floats or arrays
+    functions = [_transform(context, stages, build, list(wrt_names), has_aux=has_aux,
+                            checked=wrt_names if mode == "grad" else ())]
     contexts = [context]
     floats_entry = None
     if context.scalar_closed and mode == "grad" and not has_aux:
@@ -203,7 +205,7 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
     gradient_name = entry_name(parsed.name, wrt, False)
     gradient = _transform(context, stages,
                           lambda reverse, returned, aux: reverse.build(gradient_name, returned, False), list(wrt),
-                          inline=True)
+                          inline=True, checked=wrt)
     if module.derivatives:
         raise UnsupportedSyntaxError(
             f"srcdiff does not yet take second derivatives of {parsed.name}, which calls your own functions "
@@ -250,13 +252,13 @@ def _forward_function(context: Context, stages: dict, name: str, varied: list) -
     activity = analyse(normal, varied, returned, context)
     built = ForwardMode(context, normal, varied, activity).build(name, returned, varied)
     stages["adjoint"].append(codegen.to_source(built))
-    final = optimize(built, keep=set())
+    final = optimize(built, keep=set(), resolve=context.resolve, primal=frozenset(local_names(normal)))
     stages["optimized"].append(codegen.to_source(final))
     return final
 
 
 def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
-               has_aux: bool = False, inline: bool = False) -> ast.FunctionDef:
+               has_aux: bool = False, inline: bool = False, checked: tuple = ()) -> ast.FunctionDef:
     """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass.
     With ``inline``, calls of the user's functions are replaced by their bodies first."""
     parsed = context.parsed
@@ -273,10 +275,11 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
     wrt = wrt if wrt is not None else parameters(parsed.node)
     activity = analyse(normal, wrt, returned, context)
     context.scalar_closed = scalar_closed(normal, activity, context)
-    reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar)
+    reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar, checked=checked)
     adjoint = build(reverse, returned, aux)
     stages["adjoint"].append(codegen.to_source(adjoint))
-    final = optimize(adjoint, keep={reverse.tape})
+    final = optimize(adjoint, keep={reverse.tape}, resolve=context.resolve,
+                     primal=frozenset(local_names(normal)))
     stages["optimized"].append(codegen.to_source(final))
     return final
 

@@ -15,10 +15,13 @@ import copy
 import operator
 
 from .activity import assignments
+from .effects import has_effects
 from .syntax import local_names, parameters
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
          ast.Pow: operator.pow}
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Gt: operator.gt, ast.GtE: operator.ge}
 
 
 def shape_classes(function: ast.FunctionDef, context) -> dict:
@@ -103,7 +106,33 @@ def _binary_elementwise():
 
 
 class Simplify(ast.NodeTransformer):
-    """Constant folding and identities on expressions."""
+    """Constant folding and identities on expressions.
+
+    An identity never turns the value of an assignment to one of the user's names (``primal``) into a bare
+    name: ``v = x * 1.0`` is a new array in numpy, which the code after it may update in place."""
+
+    def __init__(self, primal: frozenset = frozenset()):
+        self.primal = primal
+
+    def visit_Assign(self, node):
+        original = node.value
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id in self.primal \
+                and not isinstance(original, ast.Name):
+            original = copy.deepcopy(original)
+            self.generic_visit(node)
+            if isinstance(node.value, ast.Name):
+                node.value = original
+            return node
+        return self.generic_visit(node)
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.left, ast.Constant) and isinstance(node.comparators[0], ast.Constant) \
+                and type(node.ops[0]) in _COMPARE and all(type(c.value) in (int, float, bool)
+                                                          for c in (node.left, node.comparators[0])):
+            return ast.copy_location(
+                ast.Constant(_COMPARE[type(node.ops[0])](node.left.value, node.comparators[0].value)), node)
+        return node
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -111,7 +140,10 @@ class Simplify(ast.NodeTransformer):
         if isinstance(left, ast.Constant) and isinstance(right, ast.Constant) and type(node.op) in _FOLD:
             if isinstance(left.value, (int, float)) and isinstance(right.value, (int, float)):
                 try:
-                    return ast.copy_location(ast.Constant(_FOLD[type(node.op)](left.value, right.value)), node)
+                    value = _FOLD[type(node.op)](left.value, right.value)
+                    if type(value) is bool:  # 1 + (2 == 0)
+                        value = int(value)
+                    return ast.copy_location(ast.Constant(value), node)
                 except (ArithmeticError, ValueError):
                     return node
         if isinstance(node.op, ast.Pow) and _is_number(right, 1):
@@ -131,6 +163,15 @@ class Simplify(ast.NodeTransformer):
             return left
         return node
 
+    def visit_Compare(self, node):  # 3 == 0 is False (rules guard a power's exponent with y == 0)
+        self.generic_visit(node)
+        operands = [node.left] + node.comparators
+        if len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq) and all(
+                isinstance(n, ast.Constant) and type(n.value) in (int, float) for n in operands):
+            equal = node.left.value == node.comparators[0].value
+            return ast.copy_location(ast.Constant(equal == isinstance(node.ops[0], ast.Eq)), node)
+        return node
+
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.UnaryOp) and isinstance(
@@ -144,8 +185,9 @@ def _is_number(node, value) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == value
 
 
-def remove_dead_assignments(body: list, live_out: set) -> list:
-    """Drop top-level assignments whose targets are never read afterwards (straight-line part only)."""
+def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
+    """Drop top-level assignments whose targets are never read afterwards (straight-line part only), unless
+    computing the value may have an effect (a call of the user's, ``print``, a tape's push or pop)."""
     reads_after: set = set(live_out)
     kept = []
     for statement in reversed(body):
@@ -153,19 +195,19 @@ def remove_dead_assignments(body: list, live_out: set) -> list:
             statement.targets[0], ast.Name
         ):
             name = statement.targets[0].id
-            if name not in reads_after and not _moves_tape(statement.value):
+            if name not in reads_after and not has_effects(statement.value, resolve):
                 continue
             reads_after.discard(name)
-        reads_after |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)
-                        and isinstance(n.ctx, ast.Load)}
+        reads_after |= _reads(statement)
         kept.append(statement)
     return list(reversed(kept))
 
 
-def _moves_tape(value) -> bool:
-    """Whether evaluating ``value`` pops or pushes a tape: such a statement stays even if its value is unused."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("pop", "append")
-               for n in ast.walk(value))
+def _reads(statement: ast.AST) -> set:
+    """The names ``statement`` reads, the targets of augmented assignments (``n += 1``) included."""
+    names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return names | {n.target.id for n in ast.walk(statement)
+                    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
 
 
 def propagate_copies(function: ast.FunctionDef) -> None:
@@ -185,7 +227,9 @@ def propagate_copies(function: ast.FunctionDef) -> None:
             continue
         alias, original = statement.targets[0].id, statement.value.id
         original_stores = stores.get(original, 0)
-        if stores.get(alias) != 1 or not (original_stores == 1 or (original in params and original_stores == 0)):
+        # the original has one value throughout: a parameter never reassigned, or a local assigned once (before
+        # the copy, which reads it)
+        if stores.get(alias) != 1 or original_stores != (0 if original in params else 1):
             continue
         replacer = _Replace(alias, statement.value)
         for later in function.body[index + 1:]:
@@ -376,12 +420,15 @@ class _Replace(ast.NodeTransformer):
         return node
 
 
-def optimize(function: ast.FunctionDef, keep: set) -> ast.FunctionDef:
-    """The gradient function with the clean-ups above applied; names in ``keep`` are never removed."""
+def optimize(function: ast.FunctionDef, keep: set, resolve=lambda node: None,
+             primal: frozenset = frozenset()) -> ast.FunctionDef:
+    """The gradient function with the clean-ups above applied; names in ``keep`` are never removed.
+    ``resolve`` maps a called name to its object, so that calls known to be pure can be dropped when unused;
+    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics."""
     function = copy.deepcopy(function)
     propagate_constants(function)
-    function = Simplify().visit(function)
-    function.body = remove_dead_assignments(function.body, keep)
+    function = Simplify(primal).visit(function)
+    function.body = remove_dead_assignments(function.body, keep, resolve)
     propagate_copies(function)
     keep_reductions_scalar(function)
     function.body = fuse_accumulations(function.body)

@@ -165,7 +165,7 @@ class ReverseMode:
     """Builds the gradient function from a function in normal form."""
 
     def __init__(self, context: Context, function: ast.FunctionDef, wrt: list, activity: Activity,
-                 scalar: bool = False):
+                 scalar: bool = False, checked: tuple = ()):
         self.context = context
         self.function = function
         self.wrt = wrt
@@ -177,6 +177,7 @@ class ReverseMode:
         self.sequences = self._sequence_names()
         # for a variant called with Python floats only, every value is a float: all shapes are ()
         self.scalar = scalar
+        self.containers = self._container_names(checked)
         self.shapes = {n: "()" for n in _all_names(function)} if scalar else shape_classes(function, context)
         self.representatives = self._representatives()
         self._plans: dict = {}  # id(assignment) -> list of Contribution
@@ -198,6 +199,29 @@ class ReverseMode:
                 names.add(statement.targets[0].id)
         return names
 
+    def _container_names(self, checked: tuple) -> set:
+        """Names that may hold a list or tuple, whose cotangents add item by item (``+`` would concatenate):
+        lists and tuples built here, parameters (except ``checked`` ones, known to be floats or arrays), and
+        what is taken from them or returned by a call of the user's."""
+        names = set(self.sequences)
+        if not self.scalar:
+            names |= {p for p in _parameters(self.function) if p not in checked}
+        changed = True
+        while changed:
+            changed = False
+            for statement in assignments(self.function.body):
+                target = statement.targets[0].id
+                operation = self.activity.operations.get(id(statement))
+                if target in names or operation is None:
+                    continue
+                source = operation.args[0] if operation.args else None
+                from_container = isinstance(source, ast.Name) and source.id in names
+                if operation.kind in ("call", "pop", "unknown") or (
+                        operation.kind in ("copy", "index") and from_container):
+                    names.add(target)
+                    changed = True
+        return names
+
     def _plan_all(self) -> set:
         """Plan every active assignment's adjoint; return the primal names the backward sweep reads."""
         needed = set()
@@ -216,6 +240,13 @@ class ReverseMode:
             if isinstance(node, ast.For):
                 needed.add(node.iter.id)
                 self._readers.setdefault(node.iter.id, []).append(id(node))
+        # undoing ``y[i] = v`` backward writes the saved values back at ``i``: the index as it was then
+        for statement in assignments(self.function.body):
+            operation = self.activity.operations.get(id(statement))
+            if operation is not None and operation.kind == "setitem" and statement.targets[0].id in needed:
+                for name in {n.id for n in ast.walk(operation.index) if isinstance(n, ast.Name)}:
+                    needed.add(name)
+                    self._readers.setdefault(name, []).append(id(statement))
         return needed
 
     def _positions(self) -> dict:
@@ -666,7 +697,7 @@ class ReverseMode:
             expressions = [_rename(e, _RESULT, result) for e in expressions]
             out.append(self._accumulate(name, expressions, live))
         if own is not None:
-            out.append(_assign(adjoint, self._sum(own)))
+            out.append(_assign(adjoint, self._sum(own, target)))
         else:
             live.discard(adjoint)
         return out + restore
@@ -674,20 +705,23 @@ class ReverseMode:
     def _reads(self, expression, name: str) -> bool:
         return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expression))
 
-    def _sum(self, expressions: list) -> ast.expr:
+    def _sum(self, expressions: list, name: str) -> ast.expr:
+        """The sum of cotangents of ``name``: item by item where it may be a list or tuple."""
         total = expressions[0]
         for expression in expressions[1:]:
-            total = ast.BinOp(left=total, op=ast.Add(), right=expression)
+            total = self._add(total, expression, name, expressions)
         return total
+
+    def _add(self, left: ast.expr, right: ast.expr, name: str, expressions: list) -> ast.expr:
+        if name in self.containers or any(_is_runtime_call(e, "index_add") for e in expressions):
+            return _call(self.context.reference(self._runtime("add")), left, right)
+        return ast.BinOp(left=left, op=ast.Add(), right=right)
 
     def _accumulate(self, name: str, expressions: list, live: set) -> ast.Assign:
         adjoint = self.namer.adjoint(name)
-        value = self._sum(expressions)
+        value = self._sum(expressions, name)
         if adjoint in live:
-            if name in self.sequences or any(_is_runtime_call(e, "index_add") for e in expressions):
-                value = _call(self.context.reference(self._runtime("add")), _load(adjoint), value)
-            else:
-                value = ast.BinOp(left=_load(adjoint), op=ast.Add(), right=value)
+            value = self._add(_load(adjoint), value, name, expressions)
         live.add(adjoint)
         return _assign(adjoint, value)
 

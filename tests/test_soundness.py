@@ -1,0 +1,183 @@
+"""Never silently wrong: programs whose gradients were once wrong or raised internal errors.
+
+Each case is checked against central finite differences, or must raise a located srcdiff error. They are grouped
+by the mechanism that was at fault, not by symptom.
+"""
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import testing
+
+# ---- cotangents of containers are summed item by item, never concatenated -----------------------------------
+
+
+def first_squared(xs):
+    return np.sum(xs[0] ** 2)
+
+
+def uses_twice(xs):
+    return first_squared(xs) + first_squared(xs)
+
+
+def tuple_reaches_a_helper_twice(a, b):
+    return uses_twice((a, b))
+
+
+def list_reaches_a_helper_twice(a, b):
+    return uses_twice([a, b]) * 3.0
+
+
+def both_items(xs):
+    return np.sum(xs[0] * xs[1])
+
+
+def tuple_used_by_two_helpers(a, b):
+    pair = (a, b)
+    return both_items(pair) + first_squared(pair)
+
+
+@pytest.mark.parametrize("function", [tuple_reaches_a_helper_twice, list_reaches_a_helper_twice,
+                                      tuple_used_by_two_helpers])
+def test_container_cotangents_add_item_by_item(function):
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.5])
+    testing.assert_grad(function, a, b, wrt=(0, 1))
+
+
+# ---- calls run as often as in the original, whether or not their result is read -------------------------------
+
+CALLS = []
+
+
+def log_it(value):
+    CALLS.append(value)
+
+
+def result_assigned_to_underscore(x):
+    _ = log_it(x)
+    return np.sum(x ** 2)
+
+
+def result_assigned_and_never_read(x):
+    unused = log_it(x)
+    return np.sum(x ** 2)
+
+
+def called_in_a_loop(x):
+    total = 0.0
+    for i in range(3):
+        _ = log_it(i)
+        total = total + np.sum(x * i)
+    return total
+
+
+@pytest.mark.parametrize("function, calls", [(result_assigned_to_underscore, 1),
+                                             (result_assigned_and_never_read, 1), (called_in_a_loop, 3)])
+def test_calls_whose_result_is_unused_still_run(function, calls):
+    x = np.array([1.0, 2.0])
+    gradient = srcdiff.grad(function)
+    CALLS.clear()
+    gradient(x)
+    assert len(CALLS) == calls
+    testing.assert_grad(function, x)
+
+
+def prints(x):
+    _ = print("step")
+    return np.sum(x ** 2)
+
+
+def test_print_in_the_function_prints_in_the_gradient(capsys):
+    srcdiff.grad(prints)(np.array([1.0, 2.0]))
+    assert capsys.readouterr().out == "step\n"
+
+
+def test_pure_calls_whose_result_is_unused_are_still_removed():
+    def f(x):
+        unused = np.exp(x)
+        return np.sum(x ** 2)
+
+    assert "exp" not in srcdiff.source(f)
+
+
+# ---- numpy's copies stay copies, and values live as long as the backward sweep reads them ---------------------
+
+
+def copy_by_multiplying_then_write(x):
+    v = x * 1.0
+    v[0] = 5.0
+    return np.sum(v * x)
+
+
+def copy_by_adding_zero(u):
+    return u + 0.0
+
+
+def helper_copy_then_write(x):
+    v = copy_by_adding_zero(x)
+    v[1] = 2.0
+    return np.sum(v * x)
+
+
+def swap_then_write(w, x):
+    w, x = x, w
+    x[0] = 5.0
+    return np.sum(w * x)
+
+
+def constant_changed_in_place_in_a_loop(x):
+    c = np.ones(3)
+    s = 0.0
+    for k in range(1, 3):
+        s = s + np.sum(x * c)
+        c[k - 1] = 2.0
+    return s
+
+
+def index_computed_in_the_loop(x):
+    y = x * 1.0
+    for k in range(2):
+        j = 2 - k
+        y[j] = y[j - 1] * x[j]
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("function", [copy_by_multiplying_then_write, helper_copy_then_write,
+                                      constant_changed_in_place_in_a_loop, index_computed_in_the_loop])
+def test_in_place_updates_of_copies(function):
+    x = np.array([1.0, 2.0, 3.0])
+    kept = x.copy()
+    srcdiff.grad(function)(x)
+    np.testing.assert_array_equal(x, kept)  # the caller's array is untouched
+    testing.assert_grad(function, x)
+
+
+def test_a_swap_then_an_in_place_write_writes_into_the_right_array():
+    w, x = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    gradients = srcdiff.grad(swap_then_write, wrt=(0, 1))(w.copy(), x.copy())
+    numeric = [testing.numerical_grad(swap_then_write, (w.copy(), x.copy()), p) for p in (0, 1)]
+    for gradient, expected in zip(gradients, numeric):
+        np.testing.assert_allclose(gradient, expected, rtol=1e-6)
+
+
+# ---- loops whose counters nothing differentiable depends on --------------------------------------------------
+
+
+def while_loop_with_nothing_active(x):
+    n = 0
+    while n < 3:
+        n += 1
+    return x * 2.0
+
+
+def for_loop_with_a_break_and_nothing_active(x):
+    for i in range(3):
+        if i == 1:
+            break
+    return x * 2.0
+
+
+@pytest.mark.parametrize("function", [while_loop_with_nothing_active, for_loop_with_a_break_and_nothing_active])
+def test_loops_without_active_values(function):
+    testing.assert_grad(function, 1.5)
