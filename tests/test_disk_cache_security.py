@@ -678,3 +678,52 @@ def test_fork_while_three_threads_compile_and_call_gradients(directory):
         sys.setswitchinterval(interval)
     assert statuses == [0] * len(statuses)
     assert errors == []
+
+
+WORKER_MODULE = """
+import numpy as np
+import srcdiff
+
+def loss(x):
+    return np.sum(np.tanh(x) * x + 0.5 * x ** 2)
+
+gradient = srcdiff.grad(loss, cache={directory!r})
+
+def worker(x):
+    return gradient(np.asarray(x))
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_gradients_in_multiprocessing_pools(tmp_path, monkeypatch, method):
+    """A pool's workers use a gradient made at import (by reference to a module-level function): forked
+    workers share the parent's, spawned ones import the module and take the code from the disk cache."""
+    import importlib
+    import multiprocessing
+
+    name = f"pool_module_{method}"
+    (tmp_path / f"{name}.py").write_text(WORKER_MODULE.format(directory=str(tmp_path / "cache")))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    points = [POINT * scale for scale in (1.0, -0.5, 2.0, 0.1)]
+    try:
+        with multiprocessing.get_context(method).Pool(2) as pool:
+            results = pool.map(module.worker, points, chunksize=1)
+    finally:
+        sys.modules.pop(name, None)
+    for point, result in zip(points, results):
+        np.testing.assert_allclose(result, central(activation, point), rtol=1e-6, atol=1e-9)
+
+
+def test_pickling_a_gradient_works_or_says_it_cannot():
+    """A gradient function is a generated function: pickle either finds it by reference (and then it must
+    compute the same gradient) or refuses with its own PicklingError, never something stranger."""
+    import pickle
+
+    gradient = srcdiff.grad(activation)
+    try:
+        data = pickle.dumps(gradient)
+    except pickle.PicklingError as error:
+        assert gradient.__qualname__ in str(error)
+        return
+    np.testing.assert_allclose(pickle.loads(data)(POINT), central(activation, POINT), rtol=1e-6)
