@@ -314,6 +314,9 @@ def _parameters(function) -> list:
 
 def _check_input(value, name: str) -> None:
     """Differentiation needs floating-point inputs: reject integers and the like with a clear error."""
+    if isinstance(value, np.matrix):  # * and ** are matrix products on it: numpy's array rules do not hold
+        raise InputTypeError(f"cannot differentiate with respect to {name}: it is an np.matrix, whose * and ** "
+                             "are matrix products; pass np.asarray(value) and write @ for matrix products")
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             return
