@@ -62,13 +62,20 @@ _memo: dict = {}  # rule-table version -> fingerprint; None -> srcdiff's digest
 
 def _reset_after_fork() -> None:
     """In a forked child, srcdiff's locks are new ones: a thread of the parent may have held one when the
-    process forked, and that thread does not exist in the child to release it."""
-    global _LOCK
-    _LOCK = threading.Lock()
-    from . import cache
-
-    if hasattr(cache, "_LOCK"):
-        cache._LOCK = threading.Lock()
+    process forked, and that thread does not exist in the child to release it. (Every lock of srcdiff's
+    modules, and of the objects they keep at module level, like a cache's ``_lock``.)"""
+    makers = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == __package__ or name.startswith(__package__ + ".")):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if type(value) in makers:
+                setattr(module, attribute, makers[type(value)]())
+            elif not isinstance(value, (type, types.ModuleType)) and type(getattr(value, "_lock", None)) in makers:
+                try:
+                    value._lock = makers[type(value._lock)]()
+                except (AttributeError, TypeError):
+                    pass
 
 
 if hasattr(os, "register_at_fork"):
@@ -756,6 +763,14 @@ def _load(directory, function, wrt, options):
         free_vars=tuple(record["free_vars"]), stages={"optimized": record["source"]},
         filename=record["filename"], guards=guards, floats_entry=record["floats_entry"],
     )
+    if not any(guard[1] == "__code__" and guard[2] is function.__code__ for guard in guards):
+        guards.append((_attributes(function), "__code__", function.__code__))
+    from . import cache
+
+    if hasattr(derivative, "assumptions") and hasattr(cache, "relative"):
+        # relative to the function (its closure cells, its attributes): then an entry kept in memory for this
+        # code is checked against each function object made from it, not against this one's cells
+        derivative.assumptions = cache.relative(guards, function)
     # the text must compile and define the functions it names (else the caller would fail on it)
     names = (derivative.entry, derivative.floats_entry or derivative.entry)
     compiled = loader.compile_entry(derivative.source, derivative.filename, names, derivative.injected,

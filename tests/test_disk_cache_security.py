@@ -727,3 +727,27 @@ def test_pickling_a_gradient_works_or_says_it_cannot():
         assert gradient.__qualname__ in str(error)
         return
     np.testing.assert_allclose(pickle.loads(data)(POINT), central(activation, POINT), rtol=1e-6)
+
+
+def make_model(act):
+    def model(x):
+        return np.sum(act(x) * x)
+
+    return model
+
+
+def test_closures_of_one_factory_do_not_share_an_entry(directory, derives):
+    """Two functions made by one factory have the same code and text; each gets the derivative of what its
+    closure holds, from disk as from memory."""
+    with_tanh, with_sin = make_model(np.tanh), make_model(np.sin)
+    fresh_gradient(with_tanh, directory)
+    assert len(derives) == 1
+    cache.clear()
+    first = srcdiff.grad(with_tanh, cache=directory)  # from disk, then kept in memory
+    second = srcdiff.grad(with_sin, cache=directory)
+    assert len(derives) == 2
+    np.testing.assert_allclose(first(POINT), central(with_tanh, POINT), rtol=1e-6)
+    np.testing.assert_allclose(second(POINT), central(with_sin, POINT), rtol=1e-6)
+    third = fresh_gradient(make_model(np.sin), directory)  # a new closure holding sin: the entry for sin
+    np.testing.assert_allclose(third(POINT), central(with_sin, POINT), rtol=1e-6)
+    assert len(derives) == 2
