@@ -219,8 +219,14 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
                                parsed.closure)
     gradient_context = Context(generated, module)
     stages["optimized"] = []  # the second-order function is the result, not the gradient it starts from
-    final = _forward_function(gradient_context, stages, name, list(tangent_wrt))
-    return _assemble(parsed, module, [final], [gradient_context], stages, name)
+    functions = [_forward_function(gradient_context, stages, name, list(tangent_wrt))]
+    contexts = [gradient_context]
+    while module.pending:  # functions the gradient calls: the rules it calls rather than pastes
+        callee = module.pending.pop(0)
+        contexts.append(_callee_context(callee, module))
+        functions.append(_forward_function(contexts[-1], stages, module.derivatives[callee],
+                                           parameters(contexts[-1].parsed.node)))
+    return _assemble(parsed, module, functions, contexts, stages, name)
 
 
 def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
