@@ -112,11 +112,25 @@ def defvjp(primal, rule=None):
     )
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
     any_keyword = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
-    entry = Rule(primal, rule, _primal_name(primal), params, defaults, getattr(rule, "__globals__", {}),
+    entry = Rule(primal, rule, _primal_name(primal), params, defaults, _names_seen_by(rule),
                  any_keyword, tuple(names[:2]), not has_varargs)
     _RULES[_key(primal)] = entry
     _VERSION[0] += 1
     return rule
+
+
+def _names_seen_by(rule) -> dict:
+    """The globals of a rule and the variables it closes over (a name imported in the function that defines a
+    lambda rule): the names its pasted expressions may use."""
+    names = dict(getattr(rule, "__globals__", {}))
+    code, closure = getattr(rule, "__code__", None), getattr(rule, "__closure__", None)
+    if code is not None and closure:
+        for name, cell in zip(code.co_freevars, closure):
+            try:
+                names[name] = cell.cell_contents
+            except ValueError:  # a cell not yet filled
+                pass
+    return names
 
 
 def defjvp(primal, rule=None):
