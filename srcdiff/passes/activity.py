@@ -9,6 +9,8 @@ import ast
 import types
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import runtime
 from ..context import Context
 from ..errors import NoRuleError
@@ -146,6 +148,7 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
     """Which names are varied (depend on ``wrt``) and useful (reach ``returned``)."""
     statements = list(assignments(function.body))
     operations = {id(s): describe(s.value, context) for s in statements}
+    _index_makers(statements, operations, context)
     varied = set(wrt)
     changed = True
     while changed:
@@ -173,6 +176,22 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
         if operation.kind == "unknown" and statement.targets[0].id in activity.active:
             raise _no_rule_error(statement, operation, context)
     return activity
+
+
+def _index_makers(statements, operations, context) -> None:
+    """``np.r_[a, b]`` and ``np.c_[a, b]`` build arrays from what they are indexed with: no rule covers that, so
+    a differentiated value there is refused (as a call without a rule is) rather than given no gradient."""
+    makers = {id(np.r_): "np.r_", id(np.c_): "np.c_"}
+    lifted = {s.targets[0].id: makers.get(id(context.resolve(s.value))) for s in statements
+              if isinstance(s.value, ast.Attribute) and s.value.attr in ("r_", "c_")}
+    for statement in statements:
+        value = statement.value
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+            base = value.value.id
+            name = lifted.get(base) or (base in ("r_", "c_") and makers.get(id(context.resolve(value.value))))
+            if name:
+                operations[id(statement)] = Operation("unknown", [value.slice], why=f"{name}[...] (write "
+                                                      "np.concatenate, np.hstack or np.column_stack instead)")
 
 
 def _no_rule_error(statement, operation: Operation, context: Context):

@@ -443,6 +443,41 @@ def test_dot_with_a_3d_second_operand(shapes):
     assert_gradient(d_dot3, sample(shapes[0], seed=43), sample(shapes[1], seed=44), wrt=(0, 1))
 
 
+# ---- np.r_ and np.c_: refused where a differentiated value flows in, never a silent zero ------------------------
+
+
+def x_r(x):
+    y = np.r_[x, 1.0, x * 2.0]
+    return np.sum(y**2)
+
+
+def x_c(x):
+    y = np.c_[x, x]
+    return np.sum(y**2)
+
+
+def x_r_constant(x):
+    y = np.r_[0.5, 1.0, 2.0]
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize("fun", [x_r, x_c], ids=name_of)
+def test_index_builders_are_refused_at_their_line(fun):
+    import inspect
+
+    line = inspect.getsourcelines(fun)[1] + 1
+    for derive in (lambda: srcdiff.grad(fun)(np.array([0.5, -1.0])),
+                   lambda: srcdiff.jvp(fun, (np.array([0.5, -1.0]),), (np.ones(2),))):
+        with pytest.raises(SrcdiffError) as info:
+            derive()
+        assert info.value.filename == __file__ and info.value.lineno == line
+        assert "np.concatenate" in str(info.value)
+
+
+def test_index_builder_of_constants_is_a_constant():
+    assert_gradient(x_r_constant, np.array([0.5, -1.0, 0.3]))
+
+
 # ---- np.matrix inputs ------------------------------------------------------------------------------------------
 
 
