@@ -48,13 +48,15 @@ CONSTRUCTS = {
     "funarg": "function-valued arguments: to helpers, lambdas, and a parameter of f",
     "container": "tuples/lists passed to helpers and used twice",
     "local_def": "def and lambda inside f reading f's variables",
+    "repeated_index": "in-place updates at repeated integer indices: y[[1, 1]] -= v (numpy applies it once)",
+    "partial_wrt": "gradients with respect to some of the inputs only (the others constant, None tangents in jvp)",
 }
 
 PROFILES = {
     "all": tuple(CONSTRUCTS),
     "basic": ("elementwise", "broadcast", "reduction", "indexing", "where", "linalg"),
     "control": ("loop", "branch", "while", "break_continue", "early_return", "reassign", "tuple"),
-    "mutation": ("inplace_set", "inplace_aug", "alias", "copy", "append", "loop", "reassign"),
+    "mutation": ("inplace_set", "inplace_aug", "repeated_index", "alias", "copy", "append", "loop", "reassign"),
     "calls": ("helper_module", "closure", "funarg", "container", "local_def"),
 }
 
@@ -154,8 +156,10 @@ class Gen:
         b = sub(other) if self.coin(0.3) else self.operand(other)
         if self.coin(0.3):
             a, b = b, a
-            return self.choice(["{a} + {b}", "{a} - {b}", "np.tanh({a}) * {b}"]).format(a=a, b=b)
-        return self.choice(BINARY).format(a=a, b=b)
+            template = self.choice(["{a} + {b}", "{a} - {b}", "np.tanh({a}) * {b}"])
+        else:
+            template = self.choice(BINARY)
+        return "(" + template.format(a=a, b=b) + ")"  # an operand of whatever comes next
 
     def scalar(self):
         return self.expr("s")
@@ -512,8 +516,8 @@ class Gen:
     def c_inplace_aug(self, indent):
         shape = self.choice(["v", "m", "r"])
         y = self.new_var(shape, self.copy_of(shape), indent=indent, prefix="y")
-        idx = {"v": ["[{i}]", "[1:]", "[::2]", "[[0, 0, 2]]", "[-1]"], "r": ["[0, {i}]", "[:, :2]", "[0]"],
-               "m": ["[1, {i}]", "[0]", "[:, {i}]", "[:, 1:]", "[[1, 1]]"]}[shape]
+        idx = {"v": ["[{i}]", "[1:]", "[::2]", "[[2, 0]]", "[-1]"], "r": ["[0, {i}]", "[:, :2]", "[0]"],
+               "m": ["[1, {i}]", "[0]", "[:, {i}]", "[:, 1:]", "[[1, 0]]"]}[shape]
         for _ in range(self.rng.randint(1, 3)):
             op = self.choice(["+=", "-=", "*=", "/="])
             value = self.scalar()
@@ -525,6 +529,15 @@ class Gen:
         if shape == "v" and self.coin(0.3):
             self.emit(indent, "for i in range(1, 3):")
             self.emit(indent + 1, f"{y}[i] += {y}[i - 1] * {self.const()}")
+
+    def c_repeated_index(self, indent):
+        shape = self.choice(["v", "m"])
+        y = self.new_var(shape, f"{self.choice(self.names(shape))}.copy()", indent=indent, prefix="y")
+        index = {"v": self.choice(["[[0, 0, 2]]", "[[1, 1]]", "[np.array([2, 2, 0])]"]),
+                 "m": self.choice(["[[1, 1]]", "[[0, 1, 0]]", "[:, [2, 2]]"])}[shape]
+        op = self.choice(["+=", "-=", "*=", "="])
+        value = self.scalar() if op != "*=" else f"(1.5 + np.sin({self.scalar()}))"
+        self.emit(indent, f"{y}{index} {op} {value}")
 
     def c_alias(self, indent):
         kind = self.choice(["same_object", "reshape_view", "slice_view_input", "slice_view_copy", "row_view",
@@ -714,7 +727,7 @@ class Gen:
         elif kind == "lambda":
             self.emit(indent, f"{name} = lambda u: np.sin(u) * {free}")
         else:
-            self.emit(indent, f"def {name}(u, c={self.const()}):")
+            self.emit(indent, f"def {name}(u, c={self.const(-0.9 if self.coin() else 0.1, 0.9)}):")
             self.emit(indent + 1, f"w = u * c")
             self.emit(indent + 1, f"return np.cos(w) + {free}")
         self.new_var(shape, f"{name}({self.expr(shape)}) + {name}({self.operand(shape)})", indent=indent)
@@ -734,6 +747,7 @@ class Gen:
 
     def build(self, n_constructs):
         enabled = [c for c in CONSTRUCTS if c in self.on]
+        enabled = [c for c in enabled if c != "partial_wrt"] or ["elementwise"]  # partial_wrt: in generate()
         for _ in range(n_constructs):
             construct = self.choice(enabled)
             if construct == "early_return" and self.coin(0.5):
@@ -813,10 +827,10 @@ def inputs(seed: int):
     }
 
 
-def generate(seed: int, profile=PROFILES["all"]) -> Program:
-    """The program of the given seed, made of the constructs of ``profile``."""
+def generate(seed: int, profile=PROFILES["all"], size=(2, 5)) -> Program:
+    """The program of the given seed, made of ``size`` (a range) constructs drawn from ``profile``."""
     gen = Gen(seed, profile)
-    n = gen.rng.randint(2, 5)
+    n = gen.rng.randint(*size)
     main, params = gen.build(n)
     values = inputs(seed)
     args = []
@@ -826,7 +840,8 @@ def generate(seed: int, profile=PROFILES["all"]) -> Program:
         else:
             args.append(values[p])
     differentiable = ["x", "s", "M", "r"]
-    if gen.coin(0.3):
+    if "partial_wrt" in gen.on and gen.coin(0.4):
+        gen.used.add("partial_wrt")
         wrt = tuple(sorted(gen.rng.sample(differentiable, gen.rng.randint(1, 3)), key=differentiable.index))
     else:
         wrt = tuple(differentiable)

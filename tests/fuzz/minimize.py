@@ -106,26 +106,31 @@ def _apply(tree, edit):
 
 
 def _shrink_text(text, fails, deadline):
-    """Apply edits to ``text`` while ``fails(new_text)`` holds; returns the smallest text found."""
-    changed = True
-    while changed and time.time() < deadline:
-        changed = False
+    """Apply edits to ``text`` while ``fails(new_text)`` holds; returns the smallest text found.
+
+    After a successful edit the scan goes on from the same position (the edits before it were tried already), and
+    passes repeat while one of them changed something.
+    """
+    position, changed = 0, False
+    while time.time() < deadline:
         tree = ast.parse(text)
-        for edit in _edits(tree):
-            if time.time() > deadline:
+        edits = _edits(tree)
+        if position >= len(edits):
+            if not changed:
                 break
-            try:
-                new_tree = _apply(tree, edit)
-                if new_tree is None:
-                    continue
-                candidate = ast.unparse(new_tree) + "\n"
-            except Exception:
-                continue
-            if candidate == text or len(candidate) > len(text) + 4 and edit[1] != "split":
-                continue
-            if fails(candidate):
-                text, changed = candidate, True
-                break
+            position, changed = 0, False
+            continue
+        edit = edits[position]
+        try:
+            new_tree = _apply(tree, edit)
+            candidate = None if new_tree is None else ast.unparse(new_tree) + "\n"
+        except Exception:
+            candidate = None
+        if candidate is not None and candidate != text and (len(candidate) <= len(text) + 4 or edit[1] == "split") \
+                and fails(candidate):
+            text, changed = candidate, True
+        else:
+            position += 1
     return text
 
 
