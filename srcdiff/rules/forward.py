@@ -346,6 +346,28 @@ def prod_cotangent_jvp(tangents, ans, g, product, x, axis, keepdims):
     return total
 
 
+def _singular_weights_tangent(x, x_t, ord):
+    """The tangent of the gradient of a norm made of singular values (U V^T for the nuclear norm, u v^T of the
+    largest or smallest singular value for ord 2 and -2), for a stack of matrices of full rank with distinct
+    singular values: the derivatives of the SVD."""
+    if x.shape[-2] < x.shape[-1]:  # the norms of x and of its transpose are equal
+        return np.swapaxes(_singular_weights_tangent(np.swapaxes(x, -1, -2), np.swapaxes(x_t, -1, -2), ord), -1, -2)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    v = np.swapaxes(vt, -1, -2)
+    p = np.swapaxes(u, -1, -2) @ x_t @ v
+    squares = s[..., None, :] ** 2 - s[..., :, None] ** 2  # s_j^2 - s_i^2
+    n = s.shape[-1]
+    f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, squares))
+    s_row, s_column = s[..., None, :], s[..., :, None]
+    p_t = np.swapaxes(p, -1, -2)
+    u_t = u @ (f * (p * s_row + s_column * p_t)) + (x_t @ v - u @ p) / s_row
+    v_t = v @ (f * (s_column * p + p_t * s_row))
+    if ord == "nuc":
+        return u_t @ vt + u @ np.swapaxes(v_t, -1, -2)
+    i = 0 if ord == 2 else n - 1
+    return u_t[..., :, i:i + 1] * vt[..., i:i + 1, :] + u[..., :, i:i + 1] * np.swapaxes(v_t[..., :, i:i + 1], -1, -2)
+
+
 @defjvp(runtime.norm_cotangent)
 def norm_cotangent_jvp(tangents, ans, g, norm, x, ord, axis, keepdims):
     g_t, norm_t, x_t = tangents[:3]
@@ -360,8 +382,9 @@ def norm_cotangent_jvp(tangents, ans, g, norm, x, ord, axis, keepdims):
     axes = runtime._matrix_norm_axes(x, ord, axis)
     if axes is not None and ord not in (None, "fro"):
         if ord in ("nuc", 2, -2):
-            raise ValueError(f"srcdiff does not take second derivatives of np.linalg.norm with ord={ord!r} "
-                             "(matrix norms from singular values)")
+            moved, moved_t = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(x_t, axes, (-2, -1))
+            big_g = np.reshape(g, moved.shape[:-2])[..., None, None]
+            return total + np.moveaxis(big_g * _singular_weights_tangent(moved, moved_t, ord), (-2, -1), axes)
         return total  # the 1- and inf-norms are piecewise linear: no second derivative
     if axes is None and ord in (1, 0, np.inf, -np.inf):
         return total
@@ -404,3 +427,9 @@ def _einsum_cotangents_jvp(g_t, g, args, args_t):
 @defjvp(numpy_rules.einsum)
 def einsum_rule_jvp(tangents, ans, g, result, *args):
     return _einsum_cotangents_jvp(tangents[0], g, args, tangents[2:])
+
+
+@defjvp(numpy_rules.solve)
+def solve_rule_jvp(tangents, ans, g, x, a, b):
+    # the rule returns solve_cotangents(g, x, a, b): one expression for two cotangents, so it is called
+    return solve_cotangents_jvp(tangents, ans, g, x, a, b)
