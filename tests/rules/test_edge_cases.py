@@ -488,3 +488,35 @@ def m_sum(x):
 def test_a_matrix_input_is_refused_clearly():
     with pytest.raises(srcdiff.errors.InputTypeError, match="np.matrix"):
         srcdiff.grad(m_sum)(np.matrix([[1.0, 2.0]]))
+
+
+# ---- forward mode through the same rules ----------------------------------------------------------------------
+
+
+def _directional(fun, args, tangents, step=1e-6):
+    plus = [a + step * t if t is not None else a for a, t in zip(args, tangents)]
+    minus = [a - step * t if t is not None else a for a, t in zip(args, tangents)]
+    return (fun(*plus) - fun(*minus)) / (2 * step)
+
+
+FORWARD = [
+    (b_full, (0.7,)), (b_full_shape, (0.7,)), (b_full_like, (0.7,)), (b_full_like_keyword, (0.7,)),
+    (b_full_row, (np.array([0.3, -0.6, 1.1]),)), (b_linspace, (0.3, 1.7)), (b_linspace_open, (0.3, 1.7)),
+    (b_linspace_step, (0.3, 1.7)), (b_linspace_arrays, (np.array([0.1, 0.5]), np.array([1.0, -0.3]))),
+    (b_arange, (0.15, 0.35)), (b_arange_two, (0.15, 3.3)), (b_unique, (np.array([0.7, -0.2, 1.3, 0.4]),)),
+    (b_heaviside, (np.array([0.0, -0.5, 0.5, 0.0]), 0.3)), (v_std_axis, (np.array([[0.3], [1.2], [-0.4]]),)),
+    (r_sum_axis0, (0.7,)), (p_power_zero_sum, (np.array([0.0, -1.5, 0.7]),)), (p_pow2, (0.0,)),
+    (d_dot3, (sample((2, 3), seed=43), sample((4, 3, 2), seed=44))),
+] + [(fun, (sample(shape, seed=42),)) for fun, shape in NORMS]
+
+
+@pytest.mark.parametrize("fun, args", FORWARD, ids=lambda v: name_of(v) if callable(v) else "")
+def test_forward_mode(fun, args):
+    rng = np.random.default_rng(3)
+    tangents = tuple(rng.uniform(-1.0, 1.0, np.shape(a)) if np.ndim(a) else float(rng.uniform(-1.0, 1.0))
+                     for a in args)
+    if fun is b_heaviside:  # a step in x at x = 0: move h alone
+        tangents = (None, tangents[1])
+    output, tangent = srcdiff.jvp(fun, args, tangents)
+    assert output == pytest.approx(fun(*args))
+    assert tangent == pytest.approx(_directional(fun, args, tangents), rel=1e-5, abs=1e-6)
