@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -84,8 +86,12 @@ class GradientFunction:
         derivative, (inner, floats_inner) = entry
         self.derivative = derivative
         guards = cache.absolute(derivative.assumptions or derivative.guards, self.function)
-        if not derivative.assumptions:  # made elsewhere (on disk): at least the function's own code and defaults
-            guards = guards + cache.absolute(cache.root_guards(self.function), self.function)
+        # the function's own defaults matter where the generated function is called without every argument
+        # (vjp); grad's caller reads them at each call. An entry made elsewhere (on disk) records less: at least
+        # the function's own code is checked.
+        attributes = ("__defaults__", "__kwdefaults__") if self.mode == "vjp" else ()
+        attributes += () if derivative.assumptions else ("__code__",)
+        guards = guards + cache.absolute(cache.root_guards(self.function, attributes), self.function)
         self.check = cache.checker(guards)
         # jvp and hvp functions take the tangents after every argument: they are called with all of them
         self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry,
@@ -408,7 +414,38 @@ def value_and_grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     return _prepared(GradientFunction(fun, wrt, True, cache, has_aux).caller)
 
 
-_VJP_STATES: dict = {}
+class _States:
+    """The GradientFunction of the last function called per code object (a training loop that makes a new
+    lambda at each step reuses one slot, and keeps no older lambda, nor the data it captured, alive), for the
+    most recently used code objects only."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._states: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, fun, options: tuple, make):
+        code = getattr(fun, "__code__", None)
+        key = (code if code is not None else id(fun), options)
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None and (state.original is fun):
+                self._states.move_to_end(key)
+                return state
+        state = make()
+        state.original = fun
+        with self._lock:
+            self._states[key] = state
+            while len(self._states) > self.size:
+                self._states.popitem(last=False)
+        return state
+
+    def clear(self):
+        with self._lock:
+            self._states.clear()
+
+
+_VJP_STATES = _States()
 
 
 def vjp(fun, *args, wrt=0, has_aux=False):
@@ -419,10 +456,8 @@ def vjp(fun, *args, wrt=0, has_aux=False):
     The output may be a scalar, an array or a tuple; the cotangent has its structure. The pullback may be
     called more than once (each further call runs the forward sweep again).
     """
-    key = (fun, wrt if isinstance(wrt, (int, str)) else tuple(wrt), has_aux)
-    state = _VJP_STATES.get(key)
-    if state is None:
-        state = _VJP_STATES[key] = GradientFunction(fun, wrt, False, None, has_aux, mode="vjp")
+    options = (wrt if isinstance(wrt, (int, str)) else tuple(wrt), has_aux)
+    state = _VJP_STATES.get(fun, options, lambda: GradientFunction(fun, wrt, False, None, has_aux, mode="vjp"))
     inputs = state.inputs(args, {})
     compiled = state.generated
     result = compiled(*args)
@@ -437,7 +472,7 @@ def vjp(fun, *args, wrt=0, has_aux=False):
     return (output, public_pullback, result[2]) if has_aux else (output, public_pullback)
 
 
-_JVP_STATES: dict = {}
+_JVP_STATES = _States()
 
 
 def jvp(fun, args, tangents):
@@ -454,10 +489,7 @@ def jvp(fun, args, tangents):
     if not varied:
         output = fun(*args)
         return output, runtime.zeros_like(output)
-    key = (fun, varied)
-    state = _JVP_STATES.get(key)
-    if state is None:
-        state = _JVP_STATES[key] = GradientFunction(fun, varied, False, None, mode="jvp")
+    state = _JVP_STATES.get(fun, (varied,), lambda: GradientFunction(fun, varied, False, None, mode="jvp"))
     for index in varied:
         _check_input(args[index], state.wrt[varied.index(index)])
         if np.shape(tangents[index]) != np.shape(args[index]):

@@ -60,10 +60,10 @@ def relative(guards, function) -> list:
     return out
 
 
-def root_guards(function) -> list:
-    """What a derivative of ``function`` assumes of the function object itself: its code and defaults."""
-    return [(ROOT_ATTRIBUTE, attribute, getattr(function, attribute))
-            for attribute in ("__code__", "__defaults__", "__kwdefaults__")]
+def root_guards(function, attributes=("__code__", "__defaults__", "__kwdefaults__")) -> list:
+    """What a derivative of ``function`` assumes of the function object itself: its code (and, where the
+    generated function is called without every argument, its defaults)."""
+    return [(ROOT_ATTRIBUTE, attribute, getattr(function, attribute)) for attribute in attributes]
 
 
 def function_guards(function) -> list:
@@ -77,12 +77,12 @@ def absolute(guards, function) -> list:
     """``guards`` with those relative to the differentiated function made to point at ``function``."""
     out = []
     for namespace, name, value in guards:
-        if namespace == ROOT_CELL and isinstance(namespace, str):
+        if namespace is ROOT_CELL:
             closure = function.__closure__ or ()
             if name >= len(closure):
                 return [(None, "closure", MISSING)]  # never holds
             namespace, name = closure[name], None
-        elif namespace == ROOT_ATTRIBUTE and isinstance(namespace, str):
+        elif namespace is ROOT_ATTRIBUTE:
             namespace = AttributeOf(function)
         out.append((namespace, name, value))
     return out
@@ -111,12 +111,14 @@ def guards_hold(guards) -> bool:
 
 def checker(guards):
     """A function of no arguments that tells whether every guard (absolute) still holds, generated so that a
-    check costs one call and one comparison per guard."""
+    check costs one call and one comparison per guard (its objects are default arguments: local lookups)."""
     if not guards:
         return _always
     terms, environment = [], {"_M": MISSING}
     for index, (namespace, name, value) in enumerate(guards):
-        environment[f"n{index}"], environment[f"v{index}"], environment[f"k{index}"] = namespace, value, name
+        environment[f"n{index}"], environment[f"v{index}"] = namespace, value
+        key = repr(name) if isinstance(name, (str, int)) and not isinstance(name, bool) else f"k{index}"
+        environment[f"k{index}"] = name
         if namespace is None:
             if name is None:
                 continue
@@ -124,16 +126,23 @@ def checker(guards):
         elif isinstance(namespace, types.CellType):
             terms.append(f"n{index}.cell_contents is v{index}")
         elif isinstance(namespace, list):
-            terms.append(f"n{index}[k{index}] is v{index}")
+            terms.append(f"n{index}[{key}] is v{index}")
         elif isinstance(namespace, AttributeOf):
             environment[f"n{index}"] = namespace.target
-            terms.append(f"getattr(n{index}, k{index}, _M) is v{index}")
+            if isinstance(name, str) and name.isidentifier() and not name.startswith("__") or name in (
+                    "__code__", "__defaults__", "__kwdefaults__"):
+                terms.append(f"n{index}.{name} is v{index}")  # an attribute lookup, not a call of getattr
+            else:
+                terms.append(f"getattr(n{index}, {key}, _M) is v{index}")
         else:
-            terms.append(f"n{index}.get(k{index}, _M) is v{index}")
-    text = ("def check():\n    try:\n        return (" + "\n                and ".join(terms or ["True"])
-            + ")\n    except ValueError:\n        return False\n")
-    exec(compile(text, "<srcdiff guards>", "exec"), environment)
-    check = environment["check"]
+            terms.append(f"n{index}.get({key}, _M) is v{index}")
+    parameters = ", ".join(f"{name}={name}" for name in environment)
+    text = (f"def check({parameters}):\n    try:\n        return ("
+            + "\n                and ".join(terms or ["True"])
+            + ")\n    except (ValueError, AttributeError):\n        return False\n")
+    namespace: dict = {}
+    exec(compile(text, "<srcdiff guards>", "exec"), environment, namespace)
+    check = namespace["check"]
     check.guards = guards
     return check
 

@@ -136,8 +136,8 @@ def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=No
     for function_node, function_context in zip(functions, contexts):
         free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
     _check_names(parsed, module, functions, contexts, (name, floats_entry))
-    assumptions = cache.relative(
-        cache.function_guards(parsed.function) + list(module.guards) + list(module.assumptions), parsed.function)
+    assumptions = cache.root_guards(parsed.function, ("__code__",)) + cache.relative(
+        list(module.guards) + list(module.assumptions), parsed.function)
     return Derivative(
         source="\n\n".join(codegen.to_source(f) for f in functions),
         entry=name,

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import runtime
 from .naming import Namer, names_in
-from .parsing import MISSING, ParsedFunction
+from .parsing import MISSING, ParsedFunction, namespace_of
 
 
 class Module:
@@ -63,6 +63,21 @@ class Context:
 
     def inject(self, value, preferred: str) -> str:
         """A name under which generated code reaches ``value`` (shared with the user's when it is the same)."""
+        if self.parsed.recorder is not None and preferred not in self._user_names():
+            # what the user's namespaces hold under a name the function does not use is no assumption
+            recorder, self.parsed.recorder = self.parsed.recorder, None
+            try:
+                return self._inject(value, preferred)
+            finally:
+                self.parsed.recorder = recorder
+        return self._inject(value, preferred)
+
+    def _user_names(self) -> set:
+        if not hasattr(self, "_names"):
+            self._names = names_in(self.parsed.node)
+        return self._names
+
+    def _inject(self, value, preferred: str) -> str:
         stored = self._stored_names()
         for name, existing in self.injected.items():
             if existing is value and name not in stored and (
@@ -112,7 +127,11 @@ class Context:
             return self.injected[node.id]
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
-            return MISSING if base is MISSING else getattr(base, node.attr, MISSING)
+            if base is MISSING:
+                return MISSING
+            value = getattr(base, node.attr, MISSING)
+            self.module.assumptions.append((namespace_of(base), node.attr, value))
+            return value
         return self.parsed.resolve(node)
 
     def reference(self, value) -> ast.expr:
