@@ -37,6 +37,7 @@ import stat
 import sys
 import textwrap
 import threading
+import time
 import types
 import warnings
 
@@ -242,6 +243,23 @@ def _secret(folder: int, directory: str, create: bool) -> bytes | None:
             _note_unwritable(directory, error)
             return None
     return None
+
+
+_STALE = 600  # seconds after which a temporary file is one a killed process left behind
+
+
+def _sweep(folder: int) -> None:
+    """Remove the temporary files that processes killed while writing left in ``folder``."""
+    now = time.time()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".tmp-"):
+                    info = entry.stat(follow_symlinks=False)
+                    if now - info.st_mtime > _STALE and info.st_uid == os.geteuid():
+                        os.unlink(entry.name, dir_fd=folder)
+    except OSError:
+        pass
 
 
 # errors that say the folder cannot take files (full, read-only, over quota or a size limit)
@@ -817,6 +835,7 @@ def _store(directory, function, wrt, options, derivative) -> bool:
         secret = _secret(folder, directory, create=True)
         if secret is None:
             return False
+        _sweep(folder)
         try:
             _write_private(folder, digest + ".json", _seal(secret, digest, body))
         except OSError as error:

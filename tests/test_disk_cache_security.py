@@ -751,3 +751,14 @@ def test_closures_of_one_factory_do_not_share_an_entry(directory, derives):
     third = fresh_gradient(make_model(np.sin), directory)  # a new closure holding sin: the entry for sin
     np.testing.assert_allclose(third(POINT), central(with_sin, POINT), rtol=1e-6)
     assert len(derives) == 2
+
+
+def test_temporary_files_of_killed_writers_are_swept(directory, derives):
+    fresh_gradient(activation, directory)
+    old, new = directory / ".tmp-0123456789abcdef", directory / ".tmp-fedcba9876543210"
+    for path in (old, new):
+        path.write_bytes(b"half an entry")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    entry_of(directory).unlink()
+    fresh_gradient(activation, directory)  # a store
+    assert not old.exists() and new.exists()  # a new one may be another process's, being written
