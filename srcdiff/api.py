@@ -9,10 +9,30 @@ from collections import OrderedDict
 import numpy as np
 
 from . import cache, codegen, compiler, disk_cache, loader, runtime
-from .errors import InputTypeError, NonScalarOutputError, SrcdiffError
-from .parsing import require_code
+from .errors import InputTypeError, NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
+from .parsing import parse_function, require_code
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error class
+
+
+def _refuse_variadic(function):
+    """A located error for a function taking *args or **kwargs (a decorator's wrapper, often)."""
+    parsed = parse_function(function)
+    arguments = parsed.node.args
+    special = arguments.vararg or arguments.kwarg
+    wrapped = getattr(function, "__wrapped__", None)
+    what = "*args" if arguments.vararg is not None else "**kwargs"
+    if wrapped is not None:
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"srcdiff cannot differentiate {function.__qualname__} as it runs: it is a decorator's wrapper "
+            f"(around {getattr(wrapped, '__qualname__', wrapped)!s}) taking {what}",
+            special,
+            hint=f"give the wrapper named parameters, or differentiate the undecorated function: "
+            f"srcdiff.grad({function.__name__}.__wrapped__)")
+    raise parsed.error(UnsupportedSyntaxError,
+                       f"srcdiff cannot differentiate a function with {what} ({parsed.name})", special,
+                       hint="name every parameter")
 
 
 class GradientFunction:
@@ -43,6 +63,8 @@ class GradientFunction:
         if self.bound_object is not None:
             parameters = list(self.signature.parameters.values())
             self.signature = self.signature.replace(parameters=parameters[1:])
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
+            _refuse_variadic(self.function)
         parameters = [p.name for p in self.signature.parameters.values()
                       if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
