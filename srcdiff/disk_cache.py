@@ -473,13 +473,6 @@ def _disk_key(function, wrt: tuple, options: tuple) -> str | None:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _source_digest(function) -> str | None:
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-    except (OSError, TypeError):
-        return None
-
-
 class _Attributes:
     """A guard namespace: the attributes of an object (where parsing has no AttributeOf of its own)."""
 
