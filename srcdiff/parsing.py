@@ -220,10 +220,11 @@ def _rename_reserved(parsed: ParsedFunction) -> None:
     for reserved in _RESERVED:
         if reserved not in used:
             continue
-        if reserved not in parsed.locals or reserved in {a.arg for a in node.args.kwonlyargs}:
+        if reserved not in parsed.locals or reserved in {a.arg for a in ast.walk(node.args)
+                                                         if isinstance(a, ast.arg)}:
             raise parsed.error(
                 UnsupportedSyntaxError,
-                f"srcdiff cannot differentiate {parsed.name}, which reads the name {reserved} from outside it "
+                f"srcdiff cannot differentiate {parsed.name}, which takes or reads the name {reserved} "
                 "(srcdiff uses that name itself)",
                 next(n for n in ast.walk(node) if getattr(n, "id", getattr(n, "arg", None)) == reserved),
                 hint=f"rename {reserved}")
@@ -234,8 +235,6 @@ def _rename_reserved(parsed: ParsedFunction) -> None:
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and child.id == reserved:
                 child.id = fresh
-            elif isinstance(child, ast.arg) and child.arg == reserved:
-                child.arg = fresh
         parsed.source = ast.unparse(node)
         used.add(fresh)
 
@@ -334,20 +333,17 @@ def _lambda_definition(raw, function, first_line: int):
     for start in starts:
         candidate = text[start:]
         line_offset = first_line - 1 + text[:start].count("\n")
-        column = start - (text.rfind("\n", 0, start) + 1)
         for end in range(len(candidate), 0, -1):
             piece = candidate[:end].rstrip().rstrip(",;")
             try:
                 tree = ast.parse(textwrap.dedent(piece) if start == 0 else piece, mode="exec")
             except SyntaxError:
                 continue
+            ast.increment_lineno(tree, line_offset)
             for lam in ast.walk(tree):
                 if isinstance(lam, ast.Lambda) and [a.arg for a in lam.args.posonlyargs + lam.args.args
                                                     + lam.args.kwonlyargs] == arg_names:
-                    ast.increment_lineno(lam, line_offset)
-                    if lam.lineno == line_offset + 1 and start:
-                        lam.col_offset += column
-                    found.setdefault((lam.lineno, lam.col_offset, ast.dump(lam)), lam)
+                    found.setdefault((lam.lineno, ast.dump(lam)), lam)  # the same text compiles alike
             break
     lambdas = _matching(code, list(found.values()), code.co_filename)
     if not lambdas:
