@@ -131,7 +131,7 @@ def test_a_gradient_that_changes_its_inputs_is_reported_wrong(workspace):
             return result
         return call
     outcome = run(SMOOTH, workspace, grad=grad)
-    assert (outcome.kind, outcome.mode) == ("WRONG", "mutation"), outcome
+    assert (outcome.kind, outcome.mode) == ("WRONG", "mutation-grad"), outcome
 
 
 def test_a_gradient_of_the_wrong_shape_is_reported_wrong(workspace):

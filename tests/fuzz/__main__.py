@@ -127,6 +127,10 @@ def main(argv=None) -> int:
         print(f"{len(results)} programs (seeds {options.seed}..{options.seed + len(results) - 1}, profile "
               f"{options.profile}) in {elapsed:.0f} s\n")
         print(table(results))
+        checks = collections.Counter(f"{o.kind} {o.mode}" + (f" {o.error}" if o.error else "")
+                                     for _, o in results if o.kind in FAILURES)
+        if checks:
+            print("\nfailures by check: " + ", ".join(f"{k} x{n}" for k, n in checks.most_common()))
         refusals = collections.Counter(f"{o.mode}: {o.error}" for _, o in results if o.kind == "REFUSED")
         if refusals:
             print("\nrefusals: " + ", ".join(f"{k} x{n}" for k, n in refusals.most_common()))

@@ -445,7 +445,7 @@ class Gen:
                 self.emit(indent, f"{name} {op} {value}")
         else:  # a parameter rebound to a fresh array, then updated in place
             name = self.choice(["x", "M"])
-            self.emit(indent, f"{name} = {name} * {self.const(0.5, 1.5)}")
+            self.emit(indent, f"{name} = {name} * {self.choice([self.const(0.5, 0.9), self.const(1.1, 1.5)])}")
             self.emit(indent, f"{name}[{'1' if name == 'x' else '0, 1'}] = {self.scalar()}")
             self.owned.add(name)
             self.used.add("inplace_set")

@@ -58,8 +58,10 @@ def _edits(tree):
                 if isinstance(node.func, ast.Name) and node.func.id == "range" and node.args:
                     expressions.append((index, "shorter_range", None))
                 expressions += [(index, "replace", ("args", i)) for i in range(len(node.args))]
-            elif isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value not in (0.0, 1.0):
-                expressions += [(index, "constant", 1.0), (index, "constant", 0.0)]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, float) \
+                    and round(node.value, 1) not in (node.value, 0.0, 1.0, -1.0):
+                # shorter, but never 0 or 1: x * 1.0 and x + 0.0 are programs of their own
+                expressions.append((index, "constant", round(node.value, 1)))
     return statements + compounds + expressions
 
 

@@ -42,7 +42,7 @@ class FuzzTimeout(BaseException):
 @dataclass
 class Outcome:
     kind: str  # one of ORDER
-    mode: str = ""  # which check: primal, grad, value, jvp, mutation, shape
+    mode: str = ""  # which check: primal, grad, value, jvp, mutation-grad/-value/-jvp, shape
     error: str = ""  # the exception's type name
     message: str = ""
     origin: str = ""  # where the exception was raised (innermost frame)
@@ -205,7 +205,7 @@ def check(program, module, grad=None, jvp=True):
         return _error_outcome(exc, "grad")
     changed = [name for name, a, b in zip(params, work, original) if not _same(a, b)]
     if changed:
-        return Outcome("WRONG", "mutation", "", f"grad changed the caller's input(s) {', '.join(changed)}")
+        return Outcome("WRONG", "mutation-grad", "", f"grad changed the caller's input(s) {', '.join(changed)}")
     if not isinstance(gradient, tuple) or len(gradient) != len(positions):
         return Outcome("WRONG", "shape", "", f"expected a tuple of {len(positions)} gradients, got {type(gradient).__name__}")
     for name, g, p in zip(program.wrt, gradient, positions):
@@ -233,7 +233,7 @@ def check(program, module, grad=None, jvp=True):
             raise
         return _error_outcome(exc, "value")
     if not all(_same(a, b) for a, b in zip(work, original)):
-        return Outcome("WRONG", "mutation", "", "value_and_grad changed the caller's inputs")
+        return Outcome("WRONG", "mutation-value", "", "value_and_grad changed the caller's inputs")
     if not _close(got, value, 1.0, rtol=1e-9, atol=1e-12):
         return Outcome("WRONG", "value", "", f"value_and_grad gives {got!r}, the function {value!r}")
 
@@ -257,7 +257,7 @@ def check(program, module, grad=None, jvp=True):
             raise
         return _error_outcome(exc, "jvp")
     if not all(_same(a, b) for a, b in zip(work, original)):
-        return Outcome("WRONG", "mutation", "", "jvp changed the caller's inputs")
+        return Outcome("WRONG", "mutation-jvp", "", "jvp changed the caller's inputs")
     if not _close(out, value, 1.0, rtol=1e-9, atol=1e-12):
         return Outcome("WRONG", "jvp", "", f"jvp value {out!r}, the function {value!r}")
     reverse = sum(float(np.sum(np.asarray(g) * tangents[p])) for g, p in zip(gradient, positions))
