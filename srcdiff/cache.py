@@ -134,12 +134,14 @@ def checker(guards):
                 terms.append(f"n{index}.{name} is v{index}")  # an attribute lookup, not a call of getattr
             else:
                 terms.append(f"getattr(n{index}, {key}, _M) is v{index}")
-        else:
-            terms.append(f"n{index}.get({key}, _M) is v{index}")
+        elif value is MISSING:  # a name that must stay undefined (a builtin not shadowed, say)
+            terms.append(f"{key} not in n{index}")
+        else:  # a subscript, cheaper than a call of get: a name deleted since is a KeyError, caught below
+            terms.append(f"n{index}[{key}] is v{index}")
     parameters = ", ".join(f"{name}={name}" for name in environment)
     text = (f"def check({parameters}):\n    try:\n        return ("
             + "\n                and ".join(terms or ["True"])
-            + ")\n    except (ValueError, AttributeError):\n        return False\n")
+            + ")\n    except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n        return False\n")
     namespace: dict = {}
     exec(compile(text, "<srcdiff guards>", "exec"), environment, namespace)
     check = namespace["check"]
