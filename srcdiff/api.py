@@ -333,7 +333,7 @@ def _make_caller(state: GradientFunction):
 
 def _parameters(function) -> list:
     try:
-        signature = inspect.signature(function)
+        signature = inspect.signature(function, follow_wrapped=False)
     except (TypeError, ValueError):
         return []
     return [p.name for p in signature.parameters.values()
@@ -593,8 +593,8 @@ def jacobian(fun, wrt=0, *, mode=None):
     single = not isinstance(wrt, (tuple, list))
 
     def jacobian_function(*args):
-        names = compiler.resolve_wrt(list(inspect.signature(fun).parameters), wrt, fun.__name__)
-        positions = [list(inspect.signature(fun).parameters).index(n) for n in names]
+        names = compiler.resolve_wrt(list(inspect.signature(fun, follow_wrapped=False).parameters), wrt, fun.__name__)
+        positions = [list(inspect.signature(fun, follow_wrapped=False).parameters).index(n) for n in names]
         chosen = mode
         if chosen is None:
             inputs = sum(np.size(args[p]) for p in positions)
