@@ -42,8 +42,8 @@ examples:
   srcdiff model.py:loss --stage adjoint  an intermediate stage: %(stages)s
   srcdiff model.py:loss --mode forward   forward mode (tangents beside values, the code of jvp)
   srcdiff model.py:loss --order 2        second order: Hessian-vector products (forward over reverse)
-  srcdiff model.py --list                the functions of model.py, and which srcdiff can differentiate
-  srcdiff model.py:loss -o loss_grad.py  a standalone module that needs only numpy, not srcdiff
+  srcdiff model.py --list                the functions of model.py and what srcdiff rejects (without running it)
+  srcdiff model.py:loss -o loss_grad.py  a standalone module that needs only numpy, not srcdiff ('-o -': stdout)
   srcdiff check model.py:loss --args 1.0,2.0   compare with finite differences (srcdiff check --help)
 
 exit status: 0 success, 1 failure (the code cannot be imported or differentiated),
