@@ -214,6 +214,8 @@ def extremum_cotangent(g, ans, x, axis, keepdims):
 def prod_cotangent(g, ans, x, axis, keepdims):
     """Cotangent of ``np.prod``, exact also where ``x`` has zeros."""
     x = np.asarray(x)
+    if x.ndim == 0:  # the product of one value (numpy takes axis=0 on a 0-d value too)
+        return np.asarray(g) * np.ones_like(x, dtype=np.result_type(x, 1.0))
     if axis is None:
         flat = x.reshape(-1)
         left = np.concatenate(([1.0], np.cumprod(flat)[:-1]))
@@ -421,7 +423,13 @@ def transpose_cotangent(g, axes):
     """Cotangent of ``np.transpose(x, axes)``."""
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))  # axes may count from the end
+
+
+def trace_cotangent(g, a):
+    """Cotangent of ``np.trace(a)``: ``g`` along the diagonal of the first two axes."""
+    shape = np.shape(a)
+    return np.reshape(np.eye(shape[0], shape[1]), shape[:2] + (1,) * (len(shape) - 2)) * g
 
 
 def squeeze_cotangent(g, x):
@@ -442,9 +450,34 @@ def diag_cotangent(g, v, k):
     return out
 
 
+def others_product(values):
+    """For each k along the last axis, the product of the other values: exact where some are zero."""
+    ones = np.ones(values.shape[:-1] + (1,))
+    left = np.concatenate((ones, np.cumprod(values, axis=-1)[..., :-1]), axis=-1)
+    right = np.concatenate((np.flip(np.cumprod(np.flip(values, -1), axis=-1), -1)[..., 1:], ones), axis=-1)
+    return left * right
+
+
+def cofactors(a):
+    """The matrix of cofactors of ``a`` (or of each matrix of a stack): det(a) inv(a).T where a is invertible,
+    and defined for singular matrices too (from the SVD: a = U S V^T gives det(U) det(V) U adj(S) V^T)."""
+    try:
+        with np.errstate(all="ignore"):
+            inverse = np.linalg.inv(a)
+            det = np.linalg.det(a)
+        if np.all(np.isfinite(inverse)) and np.all(np.abs(det) > 1e-8 * np.prod(np.linalg.norm(a, axis=-1), axis=-1)):
+            return det[..., None, None] * np.swapaxes(inverse, -1, -2)
+    except np.linalg.LinAlgError:
+        pass
+    u, s, vt = np.linalg.svd(a)
+    signs = np.linalg.det(u) * np.linalg.det(vt)
+    return signs[..., None, None] * (u * others_product(s)[..., None, :]) @ vt
+
+
 def det_cotangent(g, ans, a):
-    """Cotangent of ``np.linalg.det``: g * det(a) * inv(a).T."""
-    return (np.asarray(g) * ans)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    """Cotangent of ``np.linalg.det``: g times the cofactors of a (g * det(a) * inv(a).T where a is
+    invertible; singular matrices have cofactors too)."""
+    return np.asarray(g)[..., None, None] * cofactors(a)
 
 
 def solve_cotangents(g, ans, a, b):

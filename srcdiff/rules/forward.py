@@ -78,7 +78,7 @@ for _helper, _positions in [
     (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
     (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)), (runtime.diag_cotangent, (0,)),
     (runtime.clip_bound_cotangent, (0,)), (runtime.unique_cotangent, (0,)), (runtime.linspace_cotangents, (0,)),
-    (runtime.arange_cotangents, (0,)),
+    (runtime.arange_cotangents, (0,)), (runtime.trace_cotangent, (0,)),
     # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
     (numpy_rules.linspace, (0,)), (numpy_rules.arange, (0,)), (builtins_rules.maximum, (0,)),
     (builtins_rules.minimum, (0,)),
@@ -158,7 +158,8 @@ def inv_jvp(tangents, ans, a):
 
 @defjvp(np.linalg.det)
 def det_jvp(tangents, ans, a):
-    return ans * np.trace(np.linalg.solve(a, tangents[0]), axis1=-2, axis2=-1)
+    # the cofactors are the gradient of the determinant, singular matrices included
+    return np.sum(runtime.cofactors(a) * tangents[0], axis=(-2, -1))
 
 
 @defjvp(np.linalg.solve)
@@ -260,16 +261,17 @@ def _or_zero(tangent, like):
 
 @defjvp(runtime.det_cotangent)
 def det_cotangent_jvp(tangents, ans, g, det, a):
-    g_t, det_t, a_t = tangents
-    inverse = np.linalg.inv(a)
+    g_t, _, a_t = tangents  # det_cotangent reads a's cofactors, not det
     total = np.zeros(np.shape(a))
     if g_t is not None:
-        total = total + (np.asarray(g_t) * det)[..., None, None] * np.swapaxes(inverse, -1, -2)
-    if det_t is not None:
-        total = total + (np.asarray(g) * det_t)[..., None, None] * np.swapaxes(inverse, -1, -2)
+        total = total + np.asarray(g_t)[..., None, None] * runtime.cofactors(a)
     if a_t is not None:
-        inverse_t = -inverse @ a_t @ inverse
-        total = total + (np.asarray(g) * det)[..., None, None] * np.swapaxes(inverse_t, -1, -2)
+        # cofactors(a) = det(a) inv(a).T: its tangent is det(a) (tr(inv(a) da) inv(a) - inv(a) da inv(a)).T
+        inverse = np.linalg.inv(a)
+        det = np.linalg.det(a)
+        spread = inverse @ a_t
+        inner = np.trace(spread, axis1=-2, axis2=-1)[..., None, None] * inverse - spread @ inverse
+        total = total + (np.asarray(g) * det)[..., None, None] * np.swapaxes(inner, -1, -2)
     return total
 
 

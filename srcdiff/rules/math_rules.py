@@ -117,7 +117,8 @@ def copysign(g, ans, x, y):
 
 @defvjp(math.hypot)
 def hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    # at the origin, where hypot has no derivative, 0 (as for np.linalg.norm)
+    return g * x / (ans + (ans == 0)), g * y / (ans + (ans == 0))
 
 
 @defvjp(math.erf)

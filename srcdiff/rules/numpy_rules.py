@@ -33,6 +33,7 @@ from ..runtime import (
     squeeze_cotangent,
     stack_cotangent,
     std_cotangent,
+    trace_cotangent,
     transpose_cotangent,
     unbroadcast,
     unique_cotangent,
@@ -156,7 +157,8 @@ def arctan2(g, ans, y, x):
 
 @defvjp(np.hypot)
 def hypot(g, ans, x, y):
-    return unbroadcast(g * x / ans, x), unbroadcast(g * y / ans, y)
+    # at the origin, where hypot has no derivative, 0 (as for np.linalg.norm)
+    return unbroadcast(g * x / np.where(ans == 0, 1.0, ans), x), unbroadcast(g * y / np.where(ans == 0, 1.0, ans), y)
 
 
 @defvjp(np.sinh)
@@ -339,7 +341,7 @@ def transpose(g, ans, a, axes=None):
 
 @defvjp(np.trace)
 def trace(g, ans, a):
-    return (g * np.eye(np.shape(a)[0], np.shape(a)[1]),)
+    return (trace_cotangent(g, a),)
 
 
 @defvjp(np.einsum)

@@ -478,6 +478,72 @@ def test_index_builder_of_constants_is_a_constant():
     assert_gradient(x_r_constant, np.array([0.5, -1.0, 0.3]))
 
 
+# ---- more edges: singular determinants, hypot at the origin, trace of a stack, negative transpose axes -------
+
+
+def k_det(x):
+    return np.linalg.det(x)
+
+
+def k_det_batched(x):
+    out = np.linalg.det(x)
+    return np.sum(out * weights(out))
+
+
+def k_hypot(x, y):
+    return np.sum(np.hypot(x, y) * weights(x))
+
+
+def k_math_hypot(x, y):
+    return math.hypot(x, y) * 2.0
+
+
+def k_trace3(x):
+    out = np.trace(x)
+    return np.sum(out * weights(out))
+
+
+def k_transpose_negative(x):
+    out = np.transpose(x, (-1, 0, 1))
+    return np.sum(np.sin(out) * weights(out))
+
+
+def k_prod_axis0_of_float(x):
+    return np.prod(x, axis=0) ** 2
+
+
+SINGULAR = [
+    np.array([[1.0, 2.0], [2.0, 4.0]]),
+    np.zeros((3, 3)),
+    np.outer([1.0, 2.0, 3.0], [0.5, 1.0, -1.0]),
+    np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),
+]
+
+
+@pytest.mark.parametrize("a", SINGULAR, ids=["rank-1 2x2", "zeros", "rank-1 3x3", "rank-2 3x3"])
+def test_determinant_of_a_singular_matrix(a):
+    # the gradient is the matrix of cofactors, which singular matrices have too
+    assert_gradient(k_det, a, nonzero=np.linalg.matrix_rank(a) == len(a) - 1)  # rank n - 2: all minors vanish
+    output, tangent = srcdiff.jvp(k_det, (a,), (np.ones_like(a),))
+    assert tangent == pytest.approx(float(np.sum(testing.numerical_grad(k_det, (a,), 0))), abs=1e-6)
+    assert_gradient(k_det_batched, np.stack([a, well_conditioned(a.shape, seed=3)]), nonzero=True)
+
+
+def test_hypot_at_the_origin_has_zero_gradient_as_a_norm_does():
+    gx, gy = srcdiff.grad(k_hypot, wrt=(0, 1))(np.array([0.0, 0.3]), np.array([0.0, -0.4]))
+    assert gx[0] == 0.0 and gy[0] == 0.0
+    result = testing.check_grad(k_hypot, np.array([0.0, 0.3]), np.array([0.0, -0.4]), wrt=(0, 1))
+    assert result.ok, str(result)
+    result = testing.check_grad(k_math_hypot, 0.0, 0.0, wrt=(0, 1))
+    assert result.ok, str(result)
+
+
+def test_trace_of_a_stack_and_transpose_with_negative_axes():
+    assert_gradient(k_trace3, sample((2, 3, 2), seed=60))
+    assert_gradient(k_transpose_negative, sample((2, 3, 4), seed=61))
+    assert_gradient(k_prod_axis0_of_float, 0.7)
+
+
 # ---- np.matrix inputs ------------------------------------------------------------------------------------------
 
 
