@@ -647,7 +647,7 @@ def _dependencies(function, derivative) -> dict | None:
         if fingerprint is None:
             return None
         callee_environment = None
-        if isinstance(value, types.FunctionType) and value is not function:
+        if fingerprint[0] == "function" and value is not function:  # one of the user's: what it reads too
             callee_environment = _environment(value)
             if callee_environment is None:
                 return None
@@ -697,6 +697,42 @@ def _unseal(secret: bytes, digest: str, data: bytes) -> bytes | None:
     return body
 
 
+def _injected_kind(value) -> str | None:
+    """How an entry names an object the generated code reaches as a closure variable: ``numpy``, ``math`` or
+    ``runtime`` for those modules, ``=numpy.linalg.solve`` for a function of numpy, math, the builtins or
+    srcdiff itself; None for anything else (the entry is not written)."""
+    if inspect.ismodule(value):
+        return _INJECTABLE.get(value.__name__)
+    library = _library_name(value)
+    if library is None:  # a function of srcdiff's own (a rule's helper): its digest is in the entry's name
+        module, name = getattr(value, "__module__", None), getattr(value, "__name__", None)
+        if isinstance(module, str) and module.startswith(__package__ + ".") and isinstance(name, str) and \
+                getattr(sys.modules.get(module), name, None) is value:
+            library = f"{module}.{name}"
+    return "=" + library if library is not None else None
+
+
+def _injected_value(kind):
+    """The object an injected kind stands for in this process, or None for a kind srcdiff does not know."""
+    import numpy
+
+    from . import runtime
+
+    if not isinstance(kind, str):
+        return None
+    modules = {"numpy": numpy, "math": math, "runtime": runtime}
+    if kind in modules:
+        return modules[kind]
+    roots = {"numpy": numpy, "numpy.linalg": numpy.linalg, "math": math, "builtins": builtins}
+    root, _, name = kind[1:].rpartition(".")
+    if root.startswith(__package__ + ".") and sys.modules.get(root) is not None:
+        roots[root] = sys.modules[root]
+    if not kind.startswith("=") or root not in roots or not name.isidentifier():
+        return None
+    value = getattr(roots[root], name, None)
+    return value if value is not None and not inspect.ismodule(value) else None
+
+
 def _is_name(value) -> bool:
     return isinstance(value, str) and value.isidentifier()
 
@@ -711,7 +747,7 @@ def _well_formed(record) -> bool:
                 and (record["floats_entry"] is None or _is_name(record["floats_entry"]))
                 and isinstance(record["filename"], str) and record["filename"].startswith("<srcdiff")
                 and isinstance(record["injected"], dict)
-                and all(_is_name(k) and v in _INJECTABLE.values() for k, v in record["injected"].items())
+                and all(_is_name(k) and _injected_value(v) is not None for k, v in record["injected"].items())
                 and isinstance(record["free_vars"], list) and all(_is_name(v) for v in record["free_vars"])
                 and isinstance(record["dependencies"], dict)
                 and isinstance(record["dependencies"].get("environment"), dict)
@@ -767,10 +803,9 @@ def _load(directory, function, wrt, options):
     guards = _dependencies_hold(function, record["dependencies"])
     if guards is None:
         return None
-    modules = {"numpy": sys.modules["numpy"], "math": math, "runtime": sys.modules[__package__ + ".runtime"]}
     derivative = Derivative(
         source=record["source"], entry=record["entry"], free_globals={}, runtime_names=set(),
-        injected={name: modules[kind] for name, kind in record["injected"].items()},
+        injected={name: _injected_value(kind) for name, kind in record["injected"].items()},
         free_vars=tuple(record["free_vars"]), stages={"optimized": record["source"]},
         filename=record["filename"], guards=guards, floats_entry=record["floats_entry"],
     )
@@ -810,7 +845,7 @@ def _store(directory, function, wrt, options, derivative) -> bool:
         return False
     injected = {}
     for name, value in derivative.injected.items():
-        kind = _INJECTABLE.get(getattr(value, "__name__", None)) if inspect.ismodule(value) else None
+        kind = _injected_kind(value)
         if kind is None:
             return False
         injected[name] = kind

@@ -379,6 +379,8 @@ def _break(record, how):
         record["entry"] = "nowhere"
     elif how == "unknown injected kind":
         record["injected"] = {name: "os" for name in record["injected"]}
+    elif how == "foreign injected function":
+        record["injected"] = {name: "=os.system" for name in record["injected"]}
     elif how == "wrong types":
         record["free_vars"] = "x"
         record["source"] = 3
@@ -394,7 +396,7 @@ def _break(record, how):
 
 
 BROKEN = ["empty object", "empty list", "null", "other format", "syntax error", "missing function",
-          "unknown injected kind", "wrong types", "other key", "missing field", "bad guard", "other environment"]
+          "unknown injected kind", "foreign injected function", "wrong types", "other key", "missing field", "bad guard", "other environment"]
 
 
 @pytest.mark.parametrize("how", BROKEN)
@@ -760,3 +762,18 @@ def test_temporary_files_of_killed_writers_are_swept(directory, derives):
     entry_of(directory).unlink()
     fresh_gradient(activation, directory)  # a store
     assert not old.exists() and new.exists()  # a new one may be another process's, being written
+
+
+def solves(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 2) + np.einsum("i,ij,j->", b, A, b)
+
+
+def test_code_that_reaches_numpy_and_srcdiff_functions_round_trips(directory, derives):
+    """Generated code may close over numpy functions and srcdiff's own helpers: such entries are written,
+    and loaded in a new process."""
+    A = np.array([[2.0, 0.3], [0.1, 1.5]])
+    b = np.array([0.4, -1.2])
+    fresh_gradient(solves, directory)
+    gradient = fresh_gradient(solves, directory)
+    assert len(derives) == 1
+    np.testing.assert_allclose(gradient(A, b), central(lambda a: solves(a, b), A), rtol=1e-5)
