@@ -319,6 +319,11 @@ for kind in ("fifo", "zero", "link to a good entry", "folder"):
     if kind == "fifo":  # (one warning per path)
         assert any(isinstance(w.message, disk_cache.CacheWarning) for w in caught), kind
     print(kind, repr(gradient.tolist()))
+key = os.path.join(directory, "key")
+os.unlink(key)
+os.mkfifo(key, 0o600)
+cache.clear()
+print("key fifo", repr(srcdiff.grad(activation, cache=directory)(x).tolist()))
 """
 
 
@@ -332,7 +337,8 @@ def test_fifo_and_symbolic_link_entries_do_not_hang(tmp_path):
         pytest.fail("srcdiff hung on a FIFO, a link to /dev/zero or a folder in the cache")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split(" [")[0] for line in lines] == ["fifo", "zero", "link to a good entry", "folder"]
+    assert [line.split(" [")[0] for line in lines] == ["fifo", "zero", "link to a good entry", "folder",
+                                                       "key fifo"]
     expected = central(activation, POINT)
     for line in lines:
         np.testing.assert_allclose(eval(line[line.index("["):]), expected, rtol=1e-6)
