@@ -540,6 +540,14 @@ def cast_cotangent(g, ans):
     return np.zeros(np.shape(ans))
 
 
+def sequence_sum_cotangent(g, items):
+    """Cotangent of the sequence in Python's ``sum(items)``: ``g`` for each item (summed back to its shape), or
+    along the first axis of an array."""
+    if isinstance(items, (list, tuple)):
+        return [unbroadcast(g, item) for item in items]
+    return reduced_cotangent(g, items, 0, False)
+
+
 def choice_cotangents(g, ans, args):
     """Cotangents of Python's ``max`` and ``min``: ``g`` goes to the value chosen (the first of ties).
 

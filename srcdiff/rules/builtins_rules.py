@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 
-from ..runtime import choice_cotangents, reduced_cotangent, unbroadcast
+from ..runtime import choice_cotangents, sequence_sum_cotangent, unbroadcast
 from .registry import defvjp, nondifferentiable
 
 
@@ -20,8 +20,7 @@ def to_float(g, ans, x=0.0):
 
 @defvjp(builtins.sum)
 def sum_of_sequence(g, ans, iterable, start=0):
-    return [unbroadcast(g, item) for item in iterable] if isinstance(iterable, (list, tuple)) else (
-        reduced_cotangent(g, iterable, 0, False)), unbroadcast(g, start)
+    return sequence_sum_cotangent(g, iterable), unbroadcast(g, start)
 
 
 # max(a, b, ...) and max(sequence): the cotangent goes to the value chosen

@@ -78,7 +78,7 @@ for _helper, _positions in [
     (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
     (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)), (runtime.diag_cotangent, (0,)),
     (runtime.clip_bound_cotangent, (0,)), (runtime.unique_cotangent, (0,)), (runtime.linspace_cotangents, (0,)),
-    (runtime.arange_cotangents, (0,)), (runtime.trace_cotangent, (0,)),
+    (runtime.arange_cotangents, (0,)), (runtime.trace_cotangent, (0,)), (runtime.sequence_sum_cotangent, (0,)),
     # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
     (numpy_rules.linspace, (0,)), (numpy_rules.arange, (0,)), (builtins_rules.maximum, (0,)),
     (builtins_rules.minimum, (0,)),

@@ -14,7 +14,7 @@ from . import test_edge_cases as edge
 from . import test_math_rules as mr
 from . import test_numpy_rules as nr
 from . import test_operators as ops
-from .helpers import name_of, sample, well_conditioned
+from .helpers import name_of, sample, weights, well_conditioned
 
 ANY = (-1.0, 1.0)
 POSITIVE = (0.5, 2.0)
@@ -92,6 +92,19 @@ def test_hessian_of_one_argument(fun, shape, domain, seed):
                                         (nr.f_det_batched, (2, 2, 2)), (nr.f_logdet, (3, 3))], ids=name_of)
 def test_hessian_through_inverse_and_determinant(fun, shape):
     assert_hessian(fun, well_conditioned(shape, seed=51))
+
+
+def s_builtin_sum(x, y):
+    return sum([x * y, x**2, np.sin(y)]) * 1.5
+
+
+def s_builtin_sum_of_array(x):
+    return np.sum(sum(x**3) * weights(x[0]))
+
+
+def test_hessian_through_python_sum():
+    assert_hessian(s_builtin_sum, 0.4, -0.8, wrt=(0, 1))
+    assert_hessian(s_builtin_sum_of_array, sample((3, 2), seed=56))
 
 
 @pytest.mark.parametrize("fun, points", mr.UNARY, ids=name_of)
