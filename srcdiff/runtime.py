@@ -250,7 +250,7 @@ def std_cotangent(g, ans, x, axis, ddof, keepdims):
     elements the standard deviation is not differentiable (the tip of a cone); the gradient there is nan, as
     autograd and JAX give.
     """
-    if reduced_size(x, axis) == 1:
+    if reduced_size(x, axis) == 1 and ddof < 1:
         return np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))[()]
     return var_cotangent(g / (2.0 * np.asarray(ans)), x, axis, ddof, keepdims)
 

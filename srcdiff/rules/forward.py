@@ -99,7 +99,7 @@ def _zero(x):
 
 
 @defjvp(np.einsum)
-def einsum_jvp(tangents, ans, *args):
+def einsum_jvp(tangents, ans, *args, optimize=False):
     # linear in each operand (string or sublist form): the tangents of the operands in turn
     total = np.zeros(np.shape(ans))
     for position in runtime.einsum_spec(args)[2]:
@@ -298,7 +298,7 @@ def solve_cotangents_jvp(tangents, ans, g, x, a, b):
 @defjvp(runtime.std_cotangent)
 def std_cotangent_jvp(tangents, ans, g, std, x, axis, ddof, keepdims):
     g_t, std_t, x_t = tangents[:3]
-    if runtime.reduced_size(x, axis) == 1:
+    if runtime.reduced_size(x, axis) == 1 and ddof < 1:
         return np.zeros(np.shape(x))
     std = np.asarray(std)
     total = np.zeros(np.shape(x))
@@ -427,7 +427,7 @@ def _einsum_cotangents_jvp(g_t, g, args, args_t):
 
 
 @defjvp(numpy_rules.einsum)
-def einsum_rule_jvp(tangents, ans, g, result, *args):
+def einsum_rule_jvp(tangents, ans, g, result, *args, optimize=False):
     return _einsum_cotangents_jvp(tangents[0], g, args, tangents[2:])
 
 

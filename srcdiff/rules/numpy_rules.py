@@ -345,8 +345,9 @@ def trace(g, ans, a):
 
 
 @defvjp(np.einsum)
-def einsum(g, ans, *args):
-    # np.einsum("ij,jk->ik", a, b) or the sublist form np.einsum(a, [0, 1], b, [1, 2], [0, 2])
+def einsum(g, ans, *args, optimize=False):
+    # np.einsum("ij,jk->ik", a, b) or the sublist form np.einsum(a, [0, 1], b, [1, 2], [0, 2]); optimize= only
+    # changes the order of the products
     return einsum_cotangents(g, args)
 
 

@@ -120,6 +120,16 @@ def test_std_along_an_axis_of_length_one():
     assert_gradient(v_std_float, 0.4)
 
 
+def v_std_ddof(x):
+    return np.std(x, ddof=1)
+
+
+def test_std_without_degrees_of_freedom_is_nan_and_so_is_its_gradient():
+    with np.errstate(all="ignore"):
+        assert np.isnan(v_std_ddof(np.array([0.5])))
+        assert np.all(np.isnan(srcdiff.grad(v_std_ddof)(np.array([0.5]))))
+
+
 def test_std_at_zero_spread_is_nan_as_in_autograd_and_jax():
     # several equal values: the standard deviation is not differentiable there (the tip of a cone)
     gradient = srcdiff.grad(v_std)(np.array([1.5, 1.5, 1.5]))
@@ -323,7 +333,13 @@ def e_ellipsis_sublist(a, b):
     return np.sum(out * weights(out))
 
 
+def e_optimized(a, b):
+    out = np.einsum("ij,jk->ik", a, b, optimize=True)
+    return np.sum(out * weights(out))
+
+
 EINSUMS = [
+    (e_optimized, (2, 3), (3, 2)),
     (e_sublist, (2, 3), (3, 2)),
     (e_sublist_implicit, (2, 3), (3, 4)),
     (e_broadcast, (2, 1), (2, 3)),
