@@ -78,6 +78,11 @@ ONE = (
     + [(f, (3,), domain, 0) for f, domain in ops.UNARY_FORMS]
     + [(f, shape, ANY, 0) for f, shape in edge.NORMS]
     + [(f, (), ANY, 0) for f in (edge.b_full, edge.b_full_shape, edge.b_full_like, edge.b_full_like_keyword)]
+    + [(f, shape, ANY, 0) for f, shape in [
+        (nr.f_transpose, (2, 3)), (nr.f_transpose_axes, (2, 3, 4)), (nr.f_trace, (3, 3)), (edge.k_trace3, (2, 3, 2)),
+        (edge.k_transpose_negative, (2, 3, 4)), (nr.f_diag_build, (3,)), (nr.f_diag_read, (3, 4)),
+        (nr.f_flip, (2, 3)), (nr.f_roll, (2, 4)), (nr.f_triangles, (3, 3)), (nr.f_axes, (2, 3, 4)),
+        (nr.f_float64, ()), (nr.f_clip, (5,)), (nr.f_clip_keywords, (5,)), (nr.f_where_constant_branch, (4,))]]
     + [(edge.b_full_row, (3,), ANY, 0), (edge.b_unique, (4,), ANY, 0), (edge.v_std_axis, (3, 1), ANY, 0),
        (edge.p_pow2, (), ANY, 0), (edge.p_pow3, (3,), ANY, 0), (edge.p_pow_negative, (3,), POSITIVE, 0)]
 )
@@ -123,6 +128,8 @@ SEVERAL = (
     + [(f, (x, y), ANY, ANY) for f, x, y in edge.EINSUMS]
     + [(f, (x, y), ANY, ANY) for f, x, y in nr.JOINS]
     + [(f, shapes, ANY, ANY) for f, shapes in [(ops.f_matmul, s) for s in ops.MATMUL_SHAPES[:4]]]
+    + [(nr.f_where, ((3,), (2, 3)), ANY, ANY), (nr.f_clip_keyword_bound, ((4,), ()), ANY, (-0.5, -0.4)),
+       (edge.b_heaviside, ((4,), ()), ANY, ANY)]
     + [(edge.d_dot3, ((2, 3), (4, 3, 2)), ANY, ANY), (edge.p_variable_exponent, ((3,), (3,)), POSITIVE, ANY)]
     + [(f, ((), ()), (0.3, 0.9), (1.2, 1.7)) for f in (edge.b_linspace, edge.b_linspace_open, edge.b_linspace_step)]
     + [(edge.b_linspace_arrays, ((2,), (2,)), ANY, ANY), (edge.b_arange, ((), ()), (0.1, 0.2), (0.3, 0.4))]
@@ -218,3 +225,14 @@ def test_every_runtime_helper_and_called_rule_has_a_forward_rule():
             if called is None or called.forward is None:
                 missing.append(f"the rule of {rule.name}")
     assert missing == [], f"no forward rule (second derivatives would fail): {missing}"
+
+
+def test_every_differentiable_numpy_rule_has_a_second_order_test():
+    import inspect
+
+    functions = [case[0] for case in ONE + SEVERAL] + [nr.f_inv, nr.f_det, nr.f_logdet, nr.f_solve]
+    text = "\n".join(inspect.getsource(f) for f in functions)
+    missing = [" or ".join(dotted for dotted, _ in spellings)
+               for spellings in nr._numpy_names_with_rules().values()
+               if spellings[0][1].vjp is not None and not any(f"{dotted}(" in text for dotted, _ in spellings)]
+    assert missing == [], f"rules without a Hessian test: {missing}"
