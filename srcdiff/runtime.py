@@ -458,17 +458,19 @@ def others_product(values):
     return left * right
 
 
+def well_conditioned(a):
+    """Whether every matrix of ``a`` is far enough from singular for det(a) inv(a) to be accurate: its
+    determinant is not tiny next to the product of its rows' lengths (Hadamard's bound)."""
+    with np.errstate(all="ignore"):
+        det = np.linalg.det(a)
+        return bool(np.all(np.abs(det) > 1e-8 * np.prod(np.linalg.norm(a, axis=-1), axis=-1)))
+
+
 def cofactors(a):
     """The matrix of cofactors of ``a`` (or of each matrix of a stack): det(a) inv(a).T where a is invertible,
     and defined for singular matrices too (from the SVD: a = U S V^T gives det(U) det(V) U adj(S) V^T)."""
-    try:
-        with np.errstate(all="ignore"):
-            inverse = np.linalg.inv(a)
-            det = np.linalg.det(a)
-        if np.all(np.isfinite(inverse)) and np.all(np.abs(det) > 1e-8 * np.prod(np.linalg.norm(a, axis=-1), axis=-1)):
-            return det[..., None, None] * np.swapaxes(inverse, -1, -2)
-    except np.linalg.LinAlgError:
-        pass
+    if well_conditioned(a):
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
     u, s, vt = np.linalg.svd(a)
     signs = np.linalg.det(u) * np.linalg.det(vt)
     return signs[..., None, None] * (u * others_product(s)[..., None, :]) @ vt

@@ -266,13 +266,30 @@ def det_cotangent_jvp(tangents, ans, g, det, a):
     if g_t is not None:
         total = total + np.asarray(g_t)[..., None, None] * runtime.cofactors(a)
     if a_t is not None:
-        # cofactors(a) = det(a) inv(a).T: its tangent is det(a) (tr(inv(a) da) inv(a) - inv(a) da inv(a)).T
+        total = total + np.asarray(g)[..., None, None] * _cofactors_tangent(np.asarray(a, dtype=float), a_t)
+    return total
+
+
+def _cofactors_tangent(a, a_t):
+    """The tangent of the cofactor matrix of ``a`` along ``a_t``, singular matrices included.
+
+    The cofactors of a + t a_t are polynomials in t of degree n - 1 at most: their derivative at 0 is the
+    coefficient of t in the polynomial through their values at n points (exact for such polynomials)."""
+    a_t = np.broadcast_to(a_t, a.shape)
+    n = a.shape[-1]
+    if n == 1:
+        return np.zeros(a.shape)
+    if runtime.well_conditioned(a):
+        # cofactors(a) = det(a) inv(a).T: the tangent is det(a) (tr(inv(a) da) inv(a) - inv(a) da inv(a)).T
         inverse = np.linalg.inv(a)
-        det = np.linalg.det(a)
         spread = inverse @ a_t
         inner = np.trace(spread, axis1=-2, axis2=-1)[..., None, None] * inverse - spread @ inverse
-        total = total + (np.asarray(g) * det)[..., None, None] * np.swapaxes(inner, -1, -2)
-    return total
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(inner, -1, -2)
+    scale = float(np.max(np.abs(a_t)))
+    radius = max(float(np.max(np.abs(a))), 1.0) / (scale if scale > 0 else 1.0)
+    nodes = radius * np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    slope_weights = np.linalg.inv(np.vander(nodes, n, increasing=True))[1]
+    return sum(w * runtime.cofactors(a + t * a_t) for w, t in zip(slope_weights, nodes))
 
 
 @defjvp(runtime.solve_cotangents)

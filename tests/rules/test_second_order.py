@@ -203,7 +203,7 @@ def test_hessian_through_a_rule_of_the_users(fun):
 # handled by the passes themselves (in-place updates), applied outside generated code, or called only from
 # inside other helpers and rules
 _NOT_EMITTED = {"setitem", "append", "pop", "match", "einsum_spec", "einsum_cotangent", "einsum_cotangents",
-                "arange_tangent", "unique_tangent", "cofactors", "others_product"}
+                "arange_tangent", "unique_tangent", "cofactors", "others_product", "well_conditioned"}
 
 
 def test_every_runtime_helper_and_called_rule_has_a_forward_rule():
@@ -236,3 +236,9 @@ def test_every_differentiable_numpy_rule_has_a_second_order_test():
                for spellings in nr._numpy_names_with_rules().values()
                if spellings[0][1].vjp is not None and not any(f"{dotted}(" in text for dotted, _ in spellings)]
     assert missing == [], f"rules without a Hessian test: {missing}"
+
+
+@pytest.mark.parametrize("a", edge.SINGULAR, ids=["rank-1 2x2", "zeros", "rank-1 3x3", "rank-2 3x3"])
+def test_hessian_of_the_determinant_of_a_singular_matrix(a):
+    assert_hessian(edge.k_det, a)
+    assert_hessian(edge.k_det_batched, np.stack([a, a.T + 0.5]))
