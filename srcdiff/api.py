@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import linecache
 import threading
 from collections import OrderedDict
 
@@ -12,7 +13,9 @@ from . import cache, codegen, compiler, disk_cache, loader, runtime
 from .errors import InputTypeError, NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
 from .parsing import parse_function, require_code
 
-runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error class
+runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error classes
+runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
+    message, filename=filename, lineno=lineno, source_line=linecache.getline(filename, lineno) or None)
 
 
 def _refuse_variadic(function):

@@ -679,3 +679,24 @@ def unique_tangent(t, x):
     """Tangent of ``np.unique(x)``: the mean tangent of the elements equal to each unique value."""
     _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     return np.bincount(np.reshape(inverse, -1), weights=np.reshape(t, -1), minlength=len(counts)) / counts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In-place updates that another name may see: checked where srcdiff cannot tell statically.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def alias_error(message, filename, lineno):
+    """The error for an update seen through another name (srcdiff raises its own located error class)."""
+    return ValueError(f"{filename}:{lineno}: {message}")
+
+
+def check_unshared(updated, views, message, filename, lineno):
+    """Refuse an in-place update that another name would see: ``updated`` is the value of ``y`` in ``y += v``
+    (changed in place only when it is an array or a list; None for an item update), ``views`` the values of
+    the other names taken by indexing (sharing memory only when they are arrays), or None where they certainly
+    share it."""
+    if updated is not None and not isinstance(updated, (np.ndarray, list)):
+        return
+    if views is None or any(isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim > 0) for v in views):
+        raise alias_error(message, filename, lineno)

@@ -181,3 +181,104 @@ def for_loop_with_a_break_and_nothing_active(x):
 @pytest.mark.parametrize("function", [while_loop_with_nothing_active, for_loop_with_a_break_and_nothing_active])
 def test_loops_without_active_values(function):
     testing.assert_grad(function, 1.5)
+
+
+# ---- aliases and views: an update another live name would see is refused, with its line ----------------------
+
+
+def alias_then_augmented_update(x):
+    y = x * 2.0
+    z = y
+    y += x  # MARK
+    return np.sum(z * x)
+
+
+def view_by_reshape_then_update(w):
+    w = w * 1.0
+    v = w.reshape(-1)
+    v -= 1.0  # MARK
+    return np.sum(w ** 2)
+
+
+def slice_view_read_after_write(x):
+    x = x * 1.0
+    v = x[:]
+    x[0] = 5.0  # MARK
+    return np.sum(v * v)
+
+
+def row_view_read_after_write(x):
+    m = np.outer(x, x)
+    row = m[0]
+    m[0, 1] = 0.0  # MARK
+    return np.sum(row * x)
+
+
+def helper_that_scales_in_place(y):
+    y *= 2.0
+
+
+def call_that_updates_its_argument(x):
+    y = x * 1.0
+    helper_that_scales_in_place(y)  # MARK
+    return np.sum(y)
+
+
+def _marked_line(function):
+    import inspect
+
+    lines, first = inspect.getsourcelines(function)
+    return first + next(i for i, line in enumerate(lines) if "# MARK" in line)
+
+
+@pytest.mark.parametrize("function", [alias_then_augmented_update, view_by_reshape_then_update,
+                                      slice_view_read_after_write, row_view_read_after_write,
+                                      call_that_updates_its_argument])
+def test_updates_seen_through_another_name_are_refused_where_they_are(function):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as caught:
+        srcdiff.grad(function)(np.array([1.0, 2.0, 3.0]))
+    assert caught.value.filename == __file__
+    assert caught.value.lineno == _marked_line(function)
+
+
+def float_alias_then_augmented_update(x):
+    total = x * 2.0
+    old = total
+    total += x
+    return total * old
+
+
+def recurrence_in_place(x):
+    y = x * 1.0
+    for i in range(1, 3):
+        y[i] = y[i - 1] * x[i]
+    return np.sum(y)
+
+
+def row_read_before_the_write(x):
+    h = np.zeros((3, 3))
+    h[0] = x
+    for t in range(1, 3):
+        previous = h[t - 1]
+        h[t] = np.tanh(previous * x)
+    return np.sum(h)
+
+
+def item_read_then_array_written(x):
+    y = x * 1.0
+    first = y[0]
+    y[0] = 3.0
+    return np.sum(y * x) * first
+
+
+def bare_call_for_its_effect(x):
+    log_it(x)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("function, point", [
+    (float_alias_then_augmented_update, 1.5), (recurrence_in_place, np.array([0.5, 1.5, -1.0])),
+    (row_read_before_the_write, np.array([0.5, 1.5, -1.0])), (item_read_then_array_written, np.array([0.5, 1.5])),
+    (bare_call_for_its_effect, np.array([0.5, 1.5]))])
+def test_updates_that_no_other_live_name_sees(function, point):
+    testing.assert_grad(function, point)

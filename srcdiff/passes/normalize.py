@@ -28,6 +28,7 @@ import types
 from .. import runtime
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
+from . import aliasing
 from .syntax import load as _load
 from .syntax import parameters
 from .syntax import store as _store
@@ -97,6 +98,38 @@ class Normalizer:
                     hint=f"make {name} a copy: {name} = {ast.unparse(assignment.value)}.copy()",
                 )
 
+        findings = aliasing.analyse(node)
+        for statement, name, other, origin in findings.refused:
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"{name} is updated in place here, but {other} shares its memory{_bound_at(origin)} and is read "
+                f"afterwards: srcdiff would not see {other} change",
+                statement,
+                hint=f"make {other} a copy where it is assigned (.copy()), or update a copy of {name}",
+            )
+        self._shared = findings.checked
+
+    def _check_shared(self, node) -> ast.Expr:
+        """``_rt.check_unshared(...)`` before an update another name may see (see passes/aliasing.py)."""
+        views, other, origin, augmented = self._shared[id(node)]
+        if augmented:
+            name = node.target.id
+            message = (f"{name} {_OPERATORS.get(type(node.op), '?')}= ... updates the array {name} in place, "
+                       f"but {other} shares its memory{_bound_at(origin)} and is read afterwards: srcdiff "
+                       f"would not see {other} change; write {name} = {name} "
+                       f"{_OPERATORS.get(type(node.op), '?')} ... to make a new array, or make {other} a copy")
+        else:
+            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+            name = target.value.id if isinstance(target, ast.Subscript) else "the list"
+            message = (f"{name} is updated in place, but {other}{_bound_at(origin)} is a view of it and is read "
+                       f"afterwards: srcdiff would not see {other} change; make {other} a copy (.copy())")
+        updated = _load(name) if augmented else ast.Constant(None)
+        viewed = ast.Tuple(elts=[_load(v) for v in views], ctx=ast.Load()) if views is not None \
+            else ast.Constant(None)
+        arguments = [updated, viewed, ast.Constant(message), ast.Constant(self.parsed.filename),
+                     ast.Constant(node.lineno)]
+        return ast.copy_location(ast.Expr(value=self._runtime_call("check_unshared", arguments)), node)
+
     # ---- statements --------------------------------------------------------------------------------------
 
     def function(self) -> ast.FunctionDef:
@@ -133,6 +166,8 @@ class Normalizer:
 
     def statement(self, node) -> list:
         out: list = []
+        if id(node) in self._shared:
+            out.append(self._check_shared(node))
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets):
             if len(node.targets) != 1:
                 raise self.parsed.error(UnsupportedSyntaxError,
@@ -261,13 +296,45 @@ class Normalizer:
             item = self.atom(value.args[0], out)
             self._emit(name, self._runtime_call("append", [_load(name), item]), out)
             return
+        if isinstance(value, ast.Call):
+            why = self._updates_arguments(value)
+            if why is None:  # a call for its effect (logging, plotting): it runs as in the original
+                self._emit(self.namer.fresh("_unused"), self.expression(value, out), out)
+                return
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate this call: {why}, which srcdiff cannot see", node,
+                hint="compute a new value and assign it (y = f(y) instead of f(y) changing y)")
         raise self.parsed.error(
             UnsupportedSyntaxError,
-            "srcdiff cannot differentiate an expression whose value is unused: it may change its arguments "
-            "in place, which srcdiff cannot see",
+            "srcdiff cannot differentiate an expression whose value is unused",
             node,
             hint="assign the result to a variable",
         )
+
+    def _updates_arguments(self, call: ast.Call) -> str | None:
+        """Why ``call`` may change one of its arguments in place, or None when it cannot."""
+        if any(k.arg == "out" for k in call.keywords):
+            return "it writes into its out= argument"
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _UPDATING_METHODS:
+            callee = self.context.resolve(func)
+            if not isinstance(callee, types.FunctionType):
+                return f".{func.attr}() changes {ast.unparse(func.value)} in place"
+        callee = self.context.resolve(func)
+        if getattr(callee, "__name__", None) in _UPDATING_FUNCTIONS:
+            return f"{callee.__name__} changes its argument in place"
+        if isinstance(callee, types.FunctionType):
+            try:
+                from ..parsing import parse_function
+
+                definition = parse_function(callee).node
+            except Exception:  # no source: it is not the user's code
+                return None
+            for name in parameters(definition):
+                if aliasing.updates_in_place(definition, name):
+                    return f"{callee.__name__} changes its argument {name} in place"
+        return None
 
     def _set_item(self, target: ast.Subscript, value: ast.expr, out: list) -> None:
         """``y[i] = v``, written ``y = _rt.setitem(y, i, v)`` so that every pass sees a new value of ``y``."""
@@ -588,6 +655,21 @@ def _may_be_view(value) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         return name in _VIEW_FUNCTIONS
     return False
+
+
+_UPDATING_METHODS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "fill", "resize",
+                     "put", "itemset", "setfield", "update", "setdefault", "popitem", "add", "discard"}
+_UPDATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "shuffle", "put_along_axis"}
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
+              ast.FloorDiv: "//", ast.Mod: "%"}
+
+
+def _bound_at(statement) -> str:
+    """`` (assigned `v = x[:]` on line 3)``, for messages."""
+    if statement is None or not hasattr(statement, "lineno"):
+        return ""
+    text = ast.unparse(statement).splitlines()[0]
+    return f" (assigned `{text}` on line {statement.lineno})"
 
 
 def index_value(index: ast.expr) -> ast.expr:
