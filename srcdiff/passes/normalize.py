@@ -279,7 +279,7 @@ class Normalizer:
         if isinstance(value, ast.Constant):
             return  # a docstring or a bare constant
         if isinstance(value, ast.Call) and self.context.resolve(value.func) in (
-                builtins.print, runtime.seed, runtime.check_aux):
+                builtins.print, runtime.seed, runtime.check_aux, runtime.check_unshared):
             out.append(node)  # printing, or generated code checking its output: no value, no gradient
             return
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \

@@ -87,8 +87,8 @@ for _helper, _positions in [
 forward_kind(runtime.add, "additive", 0, 1)
 forward_kind(runtime.with_item, "additive", 0, 2)
 forward_kind(runtime.add_at, "additive", 0, 2)
-nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, builtins.type,
-                  runtime.linspace_fractions)
+nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, runtime.check_unshared,
+                  builtins.type, runtime.linspace_fractions)
 
 
 # ---- forward rules ---------------------------------------------------------------------------------------
