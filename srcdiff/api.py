@@ -160,11 +160,11 @@ class GradientFunction:
     def shape_like(self, gradients, inputs):
         """One gradient (``single``) or a tuple of them, each with the shape and dtype of its input."""
         if len(inputs) == 1:
-            gradients = (runtime.match(gradients if not isinstance(gradients, tuple) else gradients[0],
-                                       inputs[0]),)
+            gradients = _own_memory((runtime.match(gradients if not isinstance(gradients, tuple) else gradients[0],
+                                                   inputs[0]),), inputs)
         else:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
-        return gradients[0] if self.single else gradients
+        return gradients[0] if self.single else _own_memory(gradients, inputs)
 
     def current_signature(self):
         """The signature with the function's defaults as they are now."""
@@ -343,6 +343,19 @@ def _parameters(function) -> list:
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
+def _own_memory(gradients: tuple, inputs: tuple) -> tuple:
+    """The gradients as fresh, writable arrays: none read-only (a broadcast), none sharing memory with an input
+    or with another gradient, so that ``g *= lr`` changes that gradient alone."""
+    out = []
+    for gradient in gradients:
+        if isinstance(gradient, np.ndarray) and (not gradient.flags.writeable or any(
+                isinstance(other, np.ndarray) and np.may_share_memory(gradient, other)
+                for other in (*inputs, *out))):
+            gradient = gradient.copy()
+        out.append(gradient)
+    return tuple(out)
+
+
 def _check_input(value, name: str) -> None:
     """Differentiation needs floating-point inputs: reject integers and the like with a clear error."""
     if isinstance(value, np.matrix):  # * and ** are matrix products on it: numpy's array rules do not hold
@@ -417,6 +430,11 @@ def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
     """
     if fun is None:
         return lambda function: grad(function, wrt, has_aux=has_aux, cache=cache)
+    if isinstance(getattr(fun, "srcdiff", None), GradientFunction) and fun.srcdiff.mode == "hvp":
+        raise SrcdiffError(
+            f"srcdiff takes derivatives up to the second order: {fun.__name__} is already a second derivative "
+            "(forward mode over the gradient code), and third derivatives are not implemented",
+            hint="for the second derivative use srcdiff.grad(srcdiff.grad(f)), srcdiff.hessian or srcdiff.hvp")
     if isinstance(getattr(fun, "srcdiff", None), GradientFunction) and fun.srcdiff.mode == "grad":
         return _second_derivative(fun, wrt)
     return _prepared(GradientFunction(fun, wrt, False, cache, has_aux).caller)

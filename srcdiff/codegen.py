@@ -12,6 +12,11 @@ _COMMENT = re.compile(r"^(\s*)__srcdiff_comment__\((.*)\)\s*$")
 
 def to_source(node: ast.AST) -> str:
     """Python source for ``node``, with comment placeholders turned into comments."""
+    # astor records each expression's precedence on the node (``_pp``) as it prints it; a node printed before in
+    # another place (a stage, then folded into a subscript by the optimiser) would keep a stale one and lose
+    # its parentheses
+    for child in ast.walk(node):
+        child.__dict__.pop("_pp", None)
     # one statement per line (astor's own line wrapping is left to black, which does it better)
     text = astor.to_source(node, indent_with=" " * 4, pretty_source="".join)
     lines = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import sys
 from dataclasses import dataclass, field
 
 from . import cache, codegen, fence
@@ -76,8 +77,27 @@ def entry_name(function_name: str, wrt: tuple, with_value: bool) -> str:
     return f"value_and_{name}" if with_value else name
 
 
-def derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
-           mode: str = "grad", tangent_wrt: tuple | None = None) -> Derivative:
+_RECURSION_LIMIT = 20000  # the passes recurse over expressions: a sum of a few hundred terms is that deep
+
+
+def derive(function, wrt=0, **options) -> Derivative:
+    """Generate the gradient code of ``function`` (see ``_derive``), with room for deeply nested expressions;
+    one nested deeper than that is a located error."""
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+        return _derive(function, wrt, **options)
+    except RecursionError:
+        parsed = parse_function(function)
+        raise parsed.error(UnsupportedSyntaxError,
+                           f"an expression in {parsed.name} is nested too deeply for srcdiff to transform",
+                           parsed.node, hint="split long expressions into several assignments") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
+            mode: str = "grad", tangent_wrt: tuple | None = None) -> Derivative:
     """Generate the gradient code of ``function`` with respect to ``wrt``.
 
     The result is one module: the gradient function (``mode="grad"``) or the function returning the result and

@@ -282,3 +282,90 @@ def bare_call_for_its_effect(x):
     (bare_call_for_its_effect, np.array([0.5, 1.5]))])
 def test_updates_that_no_other_live_name_sees(function, point):
     testing.assert_grad(function, point)
+
+
+# ---- returned gradients are the caller's to keep: fresh, writable, none sharing memory --------------------------
+
+
+def sum_of_both(a, b):
+    return np.sum(a + b)
+
+
+def sum_times(x, y):
+    return np.sum(x * y)
+
+
+def test_gradients_are_fresh_writable_arrays():
+    a, b = np.ones(3), np.ones(3)
+    ga, gb = srcdiff.grad(sum_of_both, wrt=(0, 1))(a, b)
+    assert not np.shares_memory(ga, gb)
+    ga *= 0.5  # a step of gradient descent on one does not change the other
+    np.testing.assert_array_equal(gb, np.ones(3))
+    g = srcdiff.grad(lambda x: np.sum(x))(np.ones((2, 2)))
+    g *= 2.0
+    np.testing.assert_array_equal(g, np.full((2, 2), 2.0))
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    gx, gy = srcdiff.grad(sum_times, wrt=(0, 1))(x, y)
+    gx *= 10.0
+    np.testing.assert_array_equal(y, [3.0, 4.0])
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+# ---- the rest of the mechanisms: lists of lists, second order through loops, printing, depth ------------------
+
+
+def list_of_lists(x):
+    rows = []
+    for i in range(2):
+        row = []
+        for j in range(3):
+            row.append(x[j] * (i + 1.0))
+        rows.append(row)
+    return rows[1][2] * rows[0][1]
+
+
+def test_lists_built_in_nested_loops():
+    testing.assert_grad(list_of_lists, np.array([1.0, 2.0, 3.0]))
+
+
+def summed_in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x * x
+    return s
+
+
+def calls_a_helper_with_a_loop(x):
+    return summed_in_a_loop(x)
+
+
+def test_second_derivative_through_a_helper_with_a_loop():
+    second = srcdiff.grad(srcdiff.grad(calls_a_helper_with_a_loop))
+    first = srcdiff.grad(calls_a_helper_with_a_loop)
+    numeric = (first(2.0 + 1e-5) - first(2.0 - 1e-5)) / 2e-5
+    assert second(2.0) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_third_derivatives_are_refused_with_a_clear_error():
+    with pytest.raises(srcdiff.SrcdiffError, match="third derivatives"):
+        srcdiff.grad(srcdiff.grad(srcdiff.grad(summed_in_a_loop)))
+
+
+def doubled_in_place_then_indexed_with_ellipsis(w):
+    w = w * 1.0
+    w += w
+    return np.sum(w[..., 0] ** 2)
+
+
+def test_an_expression_folded_into_a_subscript_keeps_its_parentheses():
+    # the optimiser folds w + w into (w + w)[..., 0]; text printed for an earlier stage must not lose them
+    testing.assert_grad(doubled_in_place_then_indexed_with_ellipsis, np.array([[0.3, -0.2], [1.0, 0.5]]))
+
+
+def test_a_sum_of_hundreds_of_terms(tmp_path, monkeypatch):
+    path = tmp_path / "long_sum.py"
+    path.write_text("def f(x):\n    return " + " + ".join(f"x * {i}.5" for i in range(400)) + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import long_sum
+
+    testing.assert_grad(long_sum.f, 0.7)

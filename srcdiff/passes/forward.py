@@ -160,12 +160,15 @@ class ForwardMode:
 
     def _terms(self, statement: ast.Assign, operation: Operation, target: str) -> list:
         """One expression per active operand: its contribution to the tangent of the result."""
+        # a name active elsewhere (carried around a loop) may get a value here from a constant: no tangent term
         if operation.kind == "copy":
-            return [_load(self.tangent(operation.args[0].id))]
+            return [_load(self.tangent(operation.args[0].id))] if operation.args[0].id in self.active else []
         if operation.kind == "constant":
             return []
         if operation.kind == "index":
             base = operation.args[0].id
+            if base not in self.active:
+                return []
             item = ast.Subscript(value=_load(self.tangent(base)), slice=copy.deepcopy(statement.value.slice),
                                  ctx=ast.Load())
             return [item]

@@ -240,9 +240,13 @@ class ReverseMode:
             if isinstance(node, ast.For):
                 needed.add(node.iter.id)
                 self._readers.setdefault(node.iter.id, []).append(id(node))
-        # undoing ``y[i] = v`` backward writes the saved values back at ``i``: the index as it was then
+        # undoing ``y[i] = v`` backward writes the saved values back at ``i``: the index as it was then;
+        # undoing ``items.append(v)`` pops from the list that was appended to, whichever ``items`` holds now
         for statement in assignments(self.function.body):
             operation = self.activity.operations.get(id(statement))
+            if operation is not None and operation.kind == "append":
+                needed.add(statement.targets[0].id)
+                self._readers.setdefault(statement.targets[0].id, []).append(id(statement))
             if operation is not None and operation.kind == "setitem" and statement.targets[0].id in needed:
                 for name in {n.id for n in ast.walk(operation.index) if isinstance(n, ast.Name)}:
                     needed.add(name)
