@@ -175,8 +175,11 @@ def parse_function(function) -> ParsedFunction:
     node = _find_definition(tree, function, code.co_name) if tree is not None else None
     if node is not None:
         ast.increment_lineno(node, max(first_line, 1) - 1)
-        if _matching(code, [node], filename) != [node]:
+        if _matching(code, [node], filename, _qualname(function)) != [node]:
             raise _stale_source_error(name, filename, first_line)
+        owner = _qualname(function).split(".")
+        if len(owner) >= 2 and owner[-2] != "<locals>":
+            _mangle(node, owner[-2])  # a method: its private names as Python compiled them
     elif code.co_name == "<lambda>":
         node = _lambda_definition(raw, function, max(first_line, 1))
     if node is None:
@@ -198,6 +201,32 @@ def parse_function(function) -> ParsedFunction:
     parsed._indent_removed = indent_removed
     _rename_reserved(parsed)
     return parsed
+
+
+def _qualname(function) -> str:
+    return getattr(function.__code__, "co_qualname", None) or getattr(function, "__qualname__", None) or \
+        function.__code__.co_name
+
+
+def _mangle(node: ast.AST, class_name: str) -> None:
+    """Private names (``self.__k``) as the compiler writes them in a class (``self._Model__k``), for generated
+    code, which is not compiled in the class."""
+    stem = class_name.lstrip("_")
+    if not stem:
+        return
+
+    def mangled(identifier: str) -> str:
+        if identifier.startswith("__") and not identifier.endswith("__") and "." not in identifier:
+            return f"_{stem}{identifier}"
+        return identifier
+
+    for child in ast.walk(node):
+        if isinstance(child, ast.Attribute):
+            child.attr = mangled(child.attr)
+        elif isinstance(child, ast.Name):
+            child.id = mangled(child.id)
+        elif isinstance(child, ast.arg):
+            child.arg = mangled(child.arg)
 
 
 def _stale_source_error(name, filename, lineno):
@@ -244,18 +273,25 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
-def _compile_like(node, code, filename):
+def _compile_like(node, code, filename, qualname: str):
     """The code object that ``node`` (a FunctionDef or a Lambda) compiles to, its free variables as closure
-    variables the way ``code`` has them, or None where it does not compile."""
+    variables and inside its class (name mangling, ``super()``) the way ``code`` has them, or None where it does
+    not compile."""
+    inner_body = [ast.Return(value=node) if isinstance(node, ast.Lambda) else node]
+    qualname = qualname.split(".")
+    if len(qualname) >= 2 and qualname[-2] != "<locals>":  # a method: compiled in a class of that name
+        inner_body = [ast.ClassDef(name=qualname[-2], bases=[], keywords=[], body=inner_body, decorator_list=[],
+                                   type_params=[])]
     outer_body = []
     if code.co_freevars:
-        outer_body.append(ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store()) for v in code.co_freevars],
+        outer_body.append(ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store()) for v in code.co_freevars
+                                              if v != "__class__"] or [ast.Name(id="_", ctx=ast.Store())],
                                      value=ast.Constant(None)))
-    outer_body.append(ast.Return(value=node) if isinstance(node, ast.Lambda) else node)
+    outer_body += inner_body
     outer = ast.FunctionDef(name="__srcdiff_outer__", args=ast.arguments(
         posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
         body=outer_body, decorator_list=[], returns=None, type_params=[])
-    for statement in [outer] + outer_body[:-1]:
+    for statement in [outer] + outer_body[:-1] + [s for s in inner_body if s is not node]:
         statement.lineno, statement.end_lineno = node.lineno, node.end_lineno or node.lineno
         statement.col_offset = statement.end_col_offset = 0
     module = ast.Module(body=[outer], type_ignores=[])
@@ -264,9 +300,18 @@ def _compile_like(node, code, filename):
         compiled = compile(module, filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return None
-    (outer_code,) = [c for c in compiled.co_consts if isinstance(c, types.CodeType)]
-    inner = [c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == code.co_name]
-    return inner[0] if len(inner) == 1 else None
+    found = []
+
+    def search(container, depth):
+        for constant in container.co_consts:
+            if isinstance(constant, types.CodeType):
+                if constant.co_name == code.co_name and depth >= 1:
+                    found.append(constant)
+                elif depth < 3:
+                    search(constant, depth + 1)
+
+    search(compiled, 0)
+    return found[0] if len(found) == 1 else None
 
 
 def _lines(code) -> set:
@@ -289,10 +334,11 @@ def _same_code(a, b, strict: bool) -> bool:
     return set(a.co_names) | set(a.co_freevars) == set(b.co_names) | set(b.co_freevars)
 
 
-def _matching(code, nodes: list, filename: str) -> list:
+def _matching(code, nodes: list, filename: str, qualname: str | None = None) -> list:
     """The nodes (FunctionDef or Lambda) that compile to ``code``: those that match it exactly if any, else
     those that match it in names, constants and lines."""
-    compiled = [(node, _compile_like(node, code, filename)) for node in nodes]
+    qualname = qualname or getattr(code, "co_qualname", None) or code.co_name
+    compiled = [(node, _compile_like(node, code, filename, qualname)) for node in nodes]
     for strict in (True, False):
         found = [node for node, candidate in compiled
                  if candidate is not None and _same_code(candidate, code, strict)]

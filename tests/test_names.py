@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import testing
+from srcdiff import parsing, testing
 from srcdiff.errors import SrcdiffError
 
 
@@ -247,3 +247,59 @@ def test_a_local_function_reading_a_module_global(tmp_path):
             return np.sum(g(x) ** 2)
     """)
     agrees(module.f, np.array([0.5, -1.0]))
+
+
+# ---- the source is checked against the code that runs, without false alarms --------------------------------------
+
+
+def test_code_checks_accept_methods_annotations_and_local_functions(tmp_path):
+    module = load(tmp_path, """
+        from __future__ import annotations
+
+        import functools
+
+        import numpy as np
+
+
+        class Base:
+            def scale(self) -> float:
+                return 2.0
+
+
+        class Model(Base):
+            __k = 3.0
+
+            def loss(self, x: np.ndarray) -> float:
+                return np.sum(x ** 2) * self.__k
+
+            def scaled(self, x: np.ndarray) -> float:
+                return np.sum(x ** 2) * super().scale()
+
+
+        def tagged(label):
+            def decorate(fn):
+                fn.label = label
+                return fn
+            return decorate
+
+
+        @tagged("loss")
+        def with_local(x: float, k: float = 2.0) -> float:
+            def inner(y: float) -> float:
+                return y * k
+            return inner(x) ** 2
+
+
+        def make(c):
+            class Inner:
+                def f(self, x):
+                    return x ** 2 * c
+            return Inner()
+    """)
+    model = module.Model()
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(srcdiff.grad(model.loss)(x), testing.numerical_grad(model.loss, (x,), 0), rtol=1e-6)
+    parsing.parse_function(module.Model.scaled)  # super(): its code object has a __class__ cell
+    agrees(module.with_local, 1.3)
+    inner = module.make(3.0)
+    assert srcdiff.grad(inner.f)(2.0) == pytest.approx(testing.numerical_grad(inner.f, (2.0,), 0), rel=1e-6)
