@@ -29,6 +29,7 @@ CONSTRUCTS = {
     "broadcast": "operands of shapes (), (3,), (1,3), (2,3) mixed in one expression",
     "reduction": "sum/mean/max/min/prod/std/var/cumsum/norm with axis and keepdims",
     "indexing": "reads by slice, integer array (with repeats), mask, None, negative index",
+    "subscript_expr": "subscripts of compound expressions: (M + M)[1], (x * 2.0)[0]",
     "where": "np.where, np.maximum/minimum, np.clip, abs",
     "linalg": "@, dot, outer, einsum, solve, det, inv",
     "loop": "for loops over ranges, arrays, enumerate and zip, with loop-carried arrays",
@@ -54,7 +55,7 @@ CONSTRUCTS = {
 
 PROFILES = {
     "all": tuple(CONSTRUCTS),
-    "basic": ("elementwise", "broadcast", "reduction", "indexing", "where", "linalg"),
+    "basic": ("elementwise", "broadcast", "reduction", "indexing", "subscript_expr", "where", "linalg"),
     "control": ("loop", "branch", "while", "break_continue", "early_return", "reassign", "tuple"),
     "mutation": ("inplace_set", "inplace_aug", "repeated_index", "alias", "copy", "append", "loop", "reassign"),
     "calls": ("helper_module", "closure", "funarg", "container", "local_def"),
@@ -259,6 +260,15 @@ class Gen:
             ("s", f"{mat}[1][2]"), ("v", f"{name}[np.array([0, 2, 1])] * 2.0"),
         ]
         shape, value = self.choice(options)
+        self.new_var(shape, value, owned=False, indent=indent)
+
+    def c_subscript_expr(self, indent):
+        v, m = self.operand("v"), self.operand("m")
+        name, mat = self.choice(self.names("v")), self.choice(self.names("m"))
+        shape, value = self.choice([
+            ("v", f"({mat} + {m})[1]"), ("s", f"({name} * 2.0)[0]"), ("s", f"np.sum((np.tanh({mat}) * {v})[:, 2])"),
+            ("m", f"({mat} - {v})[::-1]"), ("v", f"(np.tanh({name}) + {v})[[2, 0, 1]]"),
+        ])
         self.new_var(shape, value, owned=False, indent=indent)
 
     def c_where(self, indent):
