@@ -235,13 +235,15 @@ class Gen:
     def c_reduction(self, indent):
         m, v = self.operand("m"), self.operand("v")
         options = [
-            ("v", f"np.sum({m}, axis=0)"), ("v", f"np.mean(np.tanh({m}), axis=-2)"), ("m", f"{m} * np.mean({m}, axis=1, keepdims=True)"),
+            ("v", f"np.sum({m}, axis=0)"), ("v", f"np.mean(np.tanh({m}), axis=-2)"),
+            ("m", f"{m} * np.mean({m}, axis=1, keepdims=True)"),
             ("r", f"np.mean({m}, axis=0, keepdims=True)"), ("s", f"np.sum(np.max({m}, axis=1))"),
             ("s", f"np.prod(np.tanh({v}) + 2.0)"), ("v", f"np.std({m}, axis=0)"), ("s", f"np.var({v})"),
             ("v", f"np.cumsum({v})"), ("s", f"np.linalg.norm({v})"), ("s", f"np.sum({m}, axis=(0, 1))"),
             ("m", f"{m} - {m}.sum(axis=-1, keepdims=True)"), ("s", f"np.min({m})"), ("v", f"np.min({m}, axis=0)"),
             ("s", f"{v}.mean()"), ("v", f"{m}.max(axis=0)"), ("s", f"np.sum({m} ** 2, axis=1)[0]"),
-            ("m", f"{m} / np.sum(np.exp({m}), axis=1, keepdims=True)"), ("v", f"np.prod(1.0 + 0.5 * np.tanh({m}), axis=0)"),
+            ("m", f"{m} / np.sum(np.exp({m}), axis=1, keepdims=True)"),
+            ("v", f"np.prod(1.0 + 0.5 * np.tanh({m}), axis=0)"),
         ]
         shape, value = self.choice(options)
         self.new_var(shape, value, indent=indent)
@@ -256,7 +258,8 @@ class Gen:
             ("s", f"np.sum({mat}[{mat} > 0.0] ** 2)"), ("s", f"{name}[-1] * {mat}[1, -2]"),
             ("s", f"np.sum(r[0, 1:] * {name}[:2])"), ("m", f"{mat}[np.array([1, 0])]"), ("m", f"{name}[None, :] * {m}"),
             ("v", f"{mat}[..., 0].sum() + {name}"), ("v", f"np.concatenate([{name}[1:], {name}[:1]])"),
-            ("m", f"{mat}[::-1, :]"), ("r", f"{mat}[-1:, :]"), ("v", f"np.where({name} > 0.0, {name}, 0.0) + {v}[[0, 1, 2]]"),
+            ("m", f"{mat}[::-1, :]"), ("r", f"{mat}[-1:, :]"),
+            ("v", f"np.where({name} > 0.0, {name}, 0.0) + {v}[[0, 1, 2]]"),
             ("s", f"{mat}[1][2]"), ("v", f"{name}[np.array([0, 2, 1])] * 2.0"),
         ]
         shape, value = self.choice(options)
@@ -309,13 +312,16 @@ class Gen:
             init = self.choice(["np.zeros({sh})", "{e}", "{e} * 0.0"]).format(sh=SHAPES[shape], e=self.expr(shape))
             acc = self.new_var(shape, init, indent=indent, prefix="acc")
             self.emit(indent, f"for i in range({n}):")
-            self.emit(indent + 1, f"{acc} = {self.const(0.3, 0.9)} * {acc} + np.sin({self.expr(shape)} + {acc}) * (i + 1) / {n}")
+            self.emit(indent + 1, f"{acc} = {self.const(0.3, 0.9)} * {acc} "
+                                  f"+ np.sin({self.expr(shape)} + {acc}) * (i + 1) / {n}")
             if self.coin(0.4):
                 self.update(indent + 1)
         elif kind == "range_inplace":
-            acc = self.new_var("v", self.choice(["np.zeros(3)", "x.copy()", "np.ones(3) * s"]), indent=indent, prefix="acc")
+            acc = self.new_var("v", self.choice(["np.zeros(3)", "x.copy()", "np.ones(3) * s"]), indent=indent,
+                               prefix="acc")
             self.emit(indent, "for i in range(3):")
-            self.emit(indent + 1, f"{acc}[i] = {self.const(0.2, 0.8)} * {acc}[i - 1] + np.tanh({self.scalar()} * (i + 1))")
+            self.emit(indent + 1, f"{acc}[i] = {self.const(0.2, 0.8)} * {acc}[i - 1] "
+                                  f"+ np.tanh({self.scalar()} * (i + 1))")
             self.used.add("inplace_set")
         elif kind == "rows":
             acc = self.new_var("v", "np.zeros(3)", indent=indent, prefix="acc")
@@ -494,16 +500,19 @@ class Gen:
     def c_inplace_set(self, indent):
         kind = self.choice(["vector", "matrix", "loop", "fancy"])
         if kind == "vector":
-            y = self.new_var("v", self.choice(["np.zeros(3)", "np.ones(3)", "np.zeros_like(x)"]), indent=indent, prefix="y")
+            y = self.new_var("v", self.choice(["np.zeros(3)", "np.ones(3)", "np.zeros_like(x)"]), indent=indent,
+                             prefix="y")
             for _ in range(self.rng.randint(1, 3)):
                 target = self.choice([f"{y}[{self.rng.randrange(3)}]", f"{y}[-1]"])
                 self.emit(indent, f"{target} = {self.scalar()}")
             if self.coin():
                 self.emit(indent, f"{y}[1:] = np.sin({self.operand('v')}[:2]) * {self.operand('s')}")
         elif kind == "matrix":
-            y = self.new_var("m", self.choice(["np.zeros((2, 3))", "np.ones((2, 3))", "np.zeros_like(M)"]), indent=indent, prefix="y")
+            y = self.new_var("m", self.choice(["np.zeros((2, 3))", "np.ones((2, 3))", "np.zeros_like(M)"]),
+                             indent=indent, prefix="y")
             self.emit(indent, f"{y}[{self.rng.randrange(2)}] = {self.expr('v')}")
-            self.emit(indent, f"{y}[:, {self.rng.randrange(3)}] = np.tanh({self.operand('m')}[:, 0]) * {self.operand('s')}")
+            self.emit(indent, f"{y}[:, {self.rng.randrange(3)}] = "
+                              f"np.tanh({self.operand('m')}[:, 0]) * {self.operand('s')}")
             if self.coin():
                 self.emit(indent, f"{y}[1, 2] = {self.scalar()}")
         elif kind == "loop":
@@ -622,7 +631,8 @@ class Gen:
         self.emit(indent, f"{xs} = []")
         self.emit(indent, f"for i in range({self.rng.randint(2, 4)}):")
         self.emit(indent + 1, f"{xs}.append(np.sin({self.operand('v')} * (i + 1)) + {self.operand('s')})")
-        use = self.choice(["v:{xs}[0] * {xs}[-1]", "v:sum({xs})", "m:np.stack({xs})[:2]", "v:np.sum(np.stack({xs}), axis=0)",
+        use = self.choice(["v:{xs}[0] * {xs}[-1]", "v:sum({xs})", "m:np.stack({xs})[:2]",
+                           "v:np.sum(np.stack({xs}), axis=0)",
                            "v:{xs}[1] + np.tanh({xs}[0])"])
         shape, value = use.split(":", 1)
         self.new_var(shape, value.format(xs=xs), indent=indent)
@@ -703,7 +713,8 @@ class Gen:
     def c_container(self, indent):
         kind = self.choice(["tuple_helper", "list_helper", "unpack", "helper_module", "index_twice"])
         self.module_def("use_pair", "def use_pair(p):\n    return p[0] * np.tanh(p[1]) + p[0]")
-        self.module_def("total", "def total(items):\n    t = 0.0\n    for it in items:\n        t = t + np.sum(np.sin(it))\n    return t")
+        self.module_def("total", "def total(items):\n    t = 0.0\n    for it in items:\n"
+                                 "        t = t + np.sum(np.sin(it))\n    return t")
         shape = self.choice(["v", "m"])
         pk = self.fresh("pk")
         if kind == "tuple_helper":

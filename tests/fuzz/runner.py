@@ -207,10 +207,12 @@ def check(program, module, grad=None, jvp=True):
     if changed:
         return Outcome("WRONG", "mutation-grad", "", f"grad changed the caller's input(s) {', '.join(changed)}")
     if not isinstance(gradient, tuple) or len(gradient) != len(positions):
-        return Outcome("WRONG", "shape", "", f"expected a tuple of {len(positions)} gradients, got {type(gradient).__name__}")
+        return Outcome("WRONG", "shape", "",
+                       f"expected a tuple of {len(positions)} gradients, got {type(gradient).__name__}")
     for name, g, p in zip(program.wrt, gradient, positions):
         if np.shape(g) != np.shape(original[p]):
-            return Outcome("WRONG", "shape", "", f"gradient of {name} has shape {np.shape(g)}, input {np.shape(original[p])}")
+            return Outcome("WRONG", "shape", "",
+                           f"gradient of {name} has shape {np.shape(g)}, input {np.shape(original[p])}")
     # the reference, only now (an error above needs none): central differences at two step sizes, whose
     # disagreement means a kink near the point
     fine = [numerical(f, original, p, 1e-6) for p in positions]
