@@ -354,7 +354,7 @@ def _library_name(value) -> str | None:
 
 def _identity(function) -> list | None:
     """What names a function of the user's and what it does: module, qualified name, resolved file, first
-    line, and a digest of its source; None where there is no source."""
+    line, and digests of its source and of its code; None where there is no source."""
     if not isinstance(function, types.FunctionType):
         return None
     try:
@@ -362,8 +362,10 @@ def _identity(function) -> list | None:
         filename = inspect.getsourcefile(function) or function.__code__.co_filename
     except (OSError, TypeError):
         return None
+    # the source as the file reads now, and the code that runs (they differ when the file was edited since)
     return ["function", function.__module__, function.__qualname__, os.path.realpath(filename),
-            function.__code__.co_firstlineno, hashlib.sha256(source.encode()).hexdigest()]
+            function.__code__.co_firstlineno, hashlib.sha256(source.encode()).hexdigest(),
+            _code_digest(function.__code__)]
 
 
 def _fingerprint(value) -> list | None:
@@ -499,9 +501,19 @@ def _code_digest(code) -> str:
                       "co_firstlineno"):
         digest.update(repr(getattr(code, attribute, None)).encode() + b"\0")
     for constant in code.co_consts:
-        digest.update((_code_digest(constant) if isinstance(constant, types.CodeType)
-                       else f"{type(constant).__name__}:{constant!r}").encode() + b"\0")
+        digest.update(_constant_text(constant).encode() + b"\0")
     return digest.hexdigest()
+
+
+def _constant_text(constant) -> str:
+    """A constant of a code object as text that does not depend on the process (a frozenset's order does)."""
+    if isinstance(constant, types.CodeType):
+        return "code:" + _code_digest(constant)
+    if isinstance(constant, tuple):
+        return "(" + ",".join(_constant_text(item) for item in constant) + ")"
+    if isinstance(constant, frozenset):
+        return "frozenset(" + ",".join(sorted(_constant_text(item) for item in constant)) + ")"
+    return f"{type(constant).__name__}:{constant!r}"
 
 
 _CONSTANTS = (bool, int, float, complex, str, bytes, type(None), type(Ellipsis))

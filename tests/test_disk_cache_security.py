@@ -783,3 +783,43 @@ def test_code_that_reaches_numpy_and_srcdiff_functions_round_trips(directory, de
     gradient = fresh_gradient(solves, directory)
     assert len(derives) == 1
     np.testing.assert_allclose(gradient(A, b), central(lambda a: solves(a, b), A), rtol=1e-5)
+
+
+EDITED = """
+import sys
+import numpy as np
+import srcdiff
+
+def f(x):
+    return np.sum({body})
+
+if __name__ == "__main__":
+    srcdiff.grad(f, cache=sys.argv[1])
+"""
+
+
+def test_an_entry_for_the_edited_file_does_not_serve_the_code_still_running(tmp_path, directory, monkeypatch):
+    """A process imported a module; the file was edited since, and another process stored the derivative of
+    the new text. The first process runs the old code: it must not get the new derivative."""
+    import importlib
+
+    module_file = tmp_path / "edited_later.py"
+    module_file.write_text(EDITED.format(body="np.sin(x) * x"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    module = importlib.import_module("edited_later")
+    try:
+        module_file.write_text(EDITED.format(body="np.cos(x) * 3.0"))  # same lines, other code
+        subprocess.run([sys.executable, "-B", "-c", f"import sys; sys.argv[1:] = [{str(directory)!r}]; "
+                        "import edited_later, srcdiff; srcdiff.grad(edited_later.f, cache=sys.argv[1])"],
+                       check=True, cwd=tmp_path, timeout=60, capture_output=True)
+        assert len([p for p in directory.iterdir() if p.suffix == ".json"]) == 1
+        cache.clear()
+        try:
+            value = srcdiff.grad(module.f, cache=directory)(POINT)
+        except srcdiff.SrcdiffError as error:  # the source is not the code that runs: said, located
+            assert "edited_later.py" in str(error)
+        else:
+            np.testing.assert_allclose(value, central(module.f, POINT), rtol=1e-6)
+    finally:
+        sys.modules.pop("edited_later", None)
