@@ -108,6 +108,7 @@ def _derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
     """
     parsed = parse_function(function)
     fence.check(parsed)
+    _refuse_calls_of_variables(parsed)
     wrt_names = resolve_wrt(parameters(parsed.node), wrt, parsed.name)
     if mode == "jvp":
         return _derive_forward(parsed, wrt_names)
@@ -371,6 +372,7 @@ def _callee_context(callee, module: Module) -> Context:
     try:
         parsed = parse_function(callee)
         fence.check(parsed)
+        _refuse_calls_of_variables(parsed)
     except SrcdiffError as error:
         error.args = (str(error) + f"\n(while differentiating a call to {callee.__qualname__})",)
         raise
@@ -378,6 +380,29 @@ def _callee_context(callee, module: Module) -> Context:
     context = Context(parsed, module)
     _localize_free_names(context)
     return context
+
+
+def _refuse_calls_of_variables(parsed: ParsedFunction) -> None:
+    """A call of a parameter or of an assigned variable (not a local def or lambda) calls whatever the variable
+    holds when the function runs, which is unknown when the derivative is generated: a located error, never the
+    derivative of a global function of the same name."""
+    from .passes.lift import local_functions
+
+    defined = set(local_functions(parsed.node.body))
+    for node in ast.walk(parsed.node):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in parsed.locals
+                and node.func.id not in defined):
+            name = node.func.id
+            what = "a parameter" if name in parameters(parsed.node) else "a variable"
+            raise parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate a call of {name}, {what} of {parsed.name}: which function it holds "
+                "is known only when the function runs",
+                node,
+                hint=f"call a function by its own name, or make {parsed.name} a closure over the function "
+                "(def make(fn): def objective(x): return fn(x); return objective): each closure gets its own "
+                "derivative",
+            )
 
 
 def _localize_free_names(context: Context) -> None:
