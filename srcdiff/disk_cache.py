@@ -32,6 +32,7 @@ import inspect
 import json
 import math
 import os
+import re
 import secrets
 import stat
 import sys
@@ -329,7 +330,9 @@ def _rules_fingerprint() -> str:
                     text += ":" + repr(function)
             texts.append(text)
         forward = rule.forward[0] if rule.forward is not None else "-"
-        parts.append(f"{_library_name(rule.primal) or rule.name}|{forward}|{'|'.join(texts)}")
+        part = f"{_library_name(rule.primal) or rule.name}|{forward}|{'|'.join(texts)}"
+        # without the addresses in reprs like <numpy...CClass object at 0x7f...>: they differ between processes
+        parts.append(re.sub(r" at 0x[0-9a-fA-F]+", "", part))
     fingerprint = hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
     _memo[version] = fingerprint
     return fingerprint

@@ -823,3 +823,23 @@ def test_an_entry_for_the_edited_file_does_not_serve_the_code_still_running(tmp_
             np.testing.assert_allclose(value, central(module.f, POINT), rtol=1e-6)
     finally:
         sys.modules.pop("edited_later", None)
+
+
+KEY_PROGRAM = """
+import numpy as np
+from srcdiff import disk_cache
+
+def f(x):
+    return np.sum(np.tanh(x) * x) if x.ndim in {1, 2} else 0.0
+
+print(disk_cache._rules_fingerprint(), disk_cache._disk_key(f, ("x",), (False, False, "grad", None)))
+"""
+
+
+def test_an_entry_has_the_same_name_in_every_process(tmp_path):
+    """Nothing that differs between runs (addresses in reprs, string hashing) gets into an entry's name."""
+    script = tmp_path / "key.py"
+    script.write_text(KEY_PROGRAM)
+    names = {subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60,
+                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2")}
+    assert len(names) == 1
