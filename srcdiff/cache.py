@@ -138,13 +138,15 @@ def checker(guards):
             terms.append(f"{key} not in n{index}")
         else:  # a subscript, cheaper than a call of get: a name deleted since is a KeyError, caught below
             terms.append(f"n{index}[{key}] is v{index}")
-    parameters = ", ".join(f"{name}={name}" for name in environment)
-    text = (f"def check({parameters}):\n    try:\n        return ("
-            + "\n                and ".join(terms or ["True"])
-            + ")\n    except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n        return False\n")
+    body = "\n                and ".join(terms or ["True"])
+    used = [name for name in environment if any(name in term for term in terms)]
+    # the objects are closure variables of the check: no defaults to fill in at each call
+    text = (f"def make({', '.join(used)}):\n    def check():\n        try:\n            return ({body})\n"
+            "        except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n"
+            "            return False\n    return check\n")
     namespace: dict = {}
-    exec(compile(text, "<srcdiff guards>", "exec"), environment, namespace)
-    check = namespace["check"]
+    exec(compile(text, "<srcdiff guards>", "exec"), namespace)
+    check = namespace["make"](*(environment[name] for name in used))
     check.guards = guards
     return check
 
