@@ -167,10 +167,15 @@ class GradientFunction:
         return gradients[0] if self.single else _own_memory(gradients, inputs)
 
     def current_signature(self):
-        """The signature with the function's defaults as they are now."""
+        """The signature with the function's defaults as they are now (made again only when they changed)."""
+        defaults = (self.function.__defaults__, self.function.__kwdefaults__)
+        cached = getattr(self, "_signature_for", None)
+        if cached is not None and cached[0] is defaults[0] and cached[1] is defaults[1]:
+            return cached[2]
         signature = inspect.signature(self.function, follow_wrapped=False)
         if self.bound_object is not None:
             signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        self._signature_for = (*defaults, signature)
         return signature
 
     def all_arguments(self, args, kwargs=None) -> tuple:

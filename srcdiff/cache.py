@@ -30,6 +30,7 @@ MAX_ENTRIES = 256  # keys kept (least recently used dropped first)
 MAX_VARIANTS = 4  # derivatives kept per key, for different callees or values
 
 _ENTRIES: OrderedDict = OrderedDict()
+_CHECK_FACTORIES: OrderedDict = OrderedDict()  # the text of a check -> the compiled function that makes it
 _LOCK = threading.Lock()
 stats = {"hits": 0, "misses": 0}
 
@@ -144,9 +145,16 @@ def checker(guards):
     text = (f"def make({', '.join(used)}):\n    def check():\n        try:\n            return ({body})\n"
             "        except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n"
             "            return False\n    return check\n")
-    namespace: dict = {}
-    exec(compile(text, "<srcdiff guards>", "exec"), namespace)
-    check = namespace["make"](*(environment[name] for name in used))
+    with _LOCK:
+        make = _CHECK_FACTORIES.pop(text, None)
+        if make is None:
+            namespace: dict = {}
+            exec(compile(text, "<srcdiff guards>", "exec"), namespace)
+            make = namespace["make"]
+        _CHECK_FACTORIES[text] = make  # most recently used last
+        while len(_CHECK_FACTORIES) > MAX_ENTRIES:
+            _CHECK_FACTORIES.popitem(last=False)
+    check = make(*(environment[name] for name in used))
     check.guards = guards
     return check
 
