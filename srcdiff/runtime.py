@@ -700,3 +700,30 @@ def check_unshared(updated, views, message, filename, lineno):
         return
     if views is None or any(isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim > 0) for v in views):
         raise alias_error(message, filename, lineno)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# np.r_[a, b, ...] and np.c_[a, b, ...] of values (no slices or directives): concatenations.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def r_cotangents(g, pieces):
+    """Cotangents of the pieces of ``np.r_[pieces]``: joined along the first axis, a scalar as one element."""
+    cotangents, start = [], 0
+    for piece in pieces:
+        shape = np.shape(piece)
+        length = shape[0] if shape else 1
+        cotangents.append(np.reshape(g[start:start + length], shape))
+        start += length
+    return tuple(cotangents)
+
+
+def c_cotangents(g, pieces):
+    """Cotangents of the pieces of ``np.c_[pieces]``: joined along the last axis, a vector as a column."""
+    cotangents, start = [], 0
+    for piece in pieces:
+        shape = np.shape(piece)
+        width = shape[-1] if len(shape) >= 2 else 1
+        cotangents.append(np.reshape(g[..., start:start + width], shape))
+        start += width
+    return tuple(cotangents)

@@ -182,16 +182,21 @@ def _index_makers(statements, operations, context) -> None:
     """``np.r_[a, b]`` and ``np.c_[a, b]`` build arrays from what they are indexed with: no rule covers that, so
     a differentiated value there is refused (as a call without a rule is) rather than given no gradient."""
     makers = {id(np.r_): "np.r_", id(np.c_): "np.c_"}
-    lifted = {s.targets[0].id: makers.get(id(context.resolve(s.value))) for s in statements
+    lifted = {s.targets[0].id: context.resolve(s.value) for s in statements
               if isinstance(s.value, ast.Attribute) and s.value.attr in ("r_", "c_")}
     for statement in statements:
         value = statement.value
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             base = value.value.id
-            name = lifted.get(base) or (base in ("r_", "c_") and makers.get(id(context.resolve(value.value))))
-            if name:
-                operations[id(statement)] = Operation("unknown", [value.slice], why=f"{name}[...] (write "
-                                                      "np.concatenate, np.hstack or np.column_stack instead)")
+            maker = lifted[base] if base in lifted else base in ("r_", "c_") and context.resolve(value.value)
+            if id(maker) in makers:
+                pieces = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+                if all(isinstance(p, ast.Name) or isinstance(p, ast.Constant) and type(p.value) in (int, float)
+                       for p in pieces) and lookup(maker) is not None:  # values only: a concatenation
+                    operations[id(statement)] = Operation("rule", list(pieces), rule=lookup(maker), callee=maker)
+                else:
+                    operations[id(statement)] = Operation("unknown", [value.slice], why=f"{makers[id(maker)]}[...] "
+                                                          "with slices or a directive (write np.concatenate)")
 
 
 def _no_rule_error(statement, operation: Operation, context: Context):

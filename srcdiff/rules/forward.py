@@ -81,6 +81,7 @@ for _helper, _positions in [
     (runtime.arange_cotangents, (0,)), (runtime.trace_cotangent, (0,)), (runtime.sequence_sum_cotangent, (0,)),
     # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
     (numpy_rules.linspace, (0,)), (numpy_rules.arange, (0,)), (builtins_rules.maximum, (0,)),
+    (runtime.r_cotangents, (0,)), (runtime.c_cotangents, (0,)), (numpy_rules.r_, (0,)), (numpy_rules.c_, (0,)),
     (builtins_rules.minimum, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
@@ -452,3 +453,13 @@ def einsum_rule_jvp(tangents, ans, g, result, *args, optimize=False):
 def solve_rule_jvp(tangents, ans, g, x, a, b):
     # the rule returns solve_cotangents(g, x, a, b): one expression for two cotangents, so it is called
     return solve_cotangents_jvp(tangents, ans, g, x, a, b)
+
+
+@defjvp(np.r_)
+def r_jvp(tangents, ans, *pieces):
+    return np.r_[tuple(_or_zero(t, p) for t, p in zip(tangents, pieces))]
+
+
+@defjvp(np.c_)
+def c_jvp(tangents, ans, *pieces):
+    return np.c_[tuple(_or_zero(t, p) for t, p in zip(tangents, pieces))]

@@ -13,6 +13,7 @@ from ..runtime import (
     concatenate_cotangent,
     cumsum_cotangent,
     arange_cotangents,
+    c_cotangents,
     det_cotangent,
     diag_cotangent,
     dot_left,
@@ -27,6 +28,7 @@ from ..runtime import (
     matmul_right,
     norm_cotangent,
     prod_cotangent,
+    r_cotangents,
     reduced_cotangent,
     reduced_size,
     solve_cotangents,
@@ -491,6 +493,17 @@ def arange(g, ans, start, stop=None, step=None, dtype=None):
 @defvjp(np.unique)
 def unique(g, ans, ar):
     return (unique_cotangent(g, ar),)
+
+
+@defvjp(np.r_)
+def r_(g, ans, *pieces):
+    # np.r_[a, 1.0, b] of values (the activity pass sends slices and directives elsewhere): a concatenation
+    return r_cotangents(g, pieces)
+
+
+@defvjp(np.c_)
+def c_(g, ans, *pieces):
+    return c_cotangents(g, pieces)
 
 
 @defvjp(np.heaviside)

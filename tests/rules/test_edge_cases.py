@@ -459,16 +459,41 @@ def test_dot_with_a_3d_second_operand(shapes):
     assert_gradient(d_dot3, sample(shapes[0], seed=43), sample(shapes[1], seed=44), wrt=(0, 1))
 
 
-# ---- np.r_ and np.c_: refused where a differentiated value flows in, never a silent zero ------------------------
+# ---- np.r_ and np.c_: concatenations of values; slices and directives refused at their line --------------------
 
 
 def x_r(x):
     y = np.r_[x, 1.0, x * 2.0]
-    return np.sum(y**2)
+    return np.sum(y**2 * weights(y))
+
+
+def x_r_scalars(x):
+    y = np.r_[x, 2.0, x * x]
+    return np.sum(np.sin(y) * weights(y))
+
+
+def x_r_matrices(x):
+    y = np.r_[x, x * 3.0]
+    return np.sum(np.sin(y) * weights(y))
 
 
 def x_c(x):
-    y = np.c_[x, x]
+    y = np.c_[x, x**2]
+    return np.sum(y**2 * weights(y))
+
+
+def x_c_matrix(x):
+    y = np.c_[x, np.ones((2, 1))]
+    return np.sum(np.sin(y) * weights(y))
+
+
+def x_r_slice(x):
+    y = np.r_[0.0:1.0:3j, x]
+    return np.sum(y**2)
+
+
+def x_r_directive(x):
+    y = np.r_["0,2", x, x]
     return np.sum(y**2)
 
 
@@ -477,8 +502,17 @@ def x_r_constant(x):
     return np.sum(x * y)
 
 
-@pytest.mark.parametrize("fun", [x_r, x_c], ids=name_of)
-def test_index_builders_are_refused_at_their_line(fun):
+@pytest.mark.parametrize("fun, x", [(x_r, np.array([0.5, -1.0])), (x_r_scalars, 0.7), (x_r_matrices, sample((2, 3))),
+                                    (x_c, np.array([0.5, -1.0, 0.3])), (x_c_matrix, sample((2, 3)))], ids=name_of)
+def test_index_builders_of_values_are_concatenations(fun, x):
+    assert_gradient(fun, x)
+    tangent = np.ones_like(x) * 0.3 if np.ndim(x) else 0.3
+    _, out = srcdiff.jvp(fun, (x,), (tangent,))
+    assert out == pytest.approx((fun(x + 1e-6 * tangent) - fun(x - 1e-6 * tangent)) / 2e-6, rel=1e-5)
+
+
+@pytest.mark.parametrize("fun", [x_r_slice, x_r_directive], ids=name_of)
+def test_index_builders_with_slices_or_directives_are_refused_at_their_line(fun):
     import inspect
 
     line = inspect.getsourcelines(fun)[1] + 1

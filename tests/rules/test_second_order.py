@@ -83,6 +83,8 @@ ONE = (
         (edge.k_transpose_negative, (2, 3, 4)), (nr.f_diag_build, (3,)), (nr.f_diag_read, (3, 4)),
         (nr.f_flip, (2, 3)), (nr.f_roll, (2, 4)), (nr.f_triangles, (3, 3)), (nr.f_axes, (2, 3, 4)),
         (nr.f_float64, ()), (nr.f_clip, (5,)), (nr.f_clip_keywords, (5,)), (nr.f_where_constant_branch, (4,))]]
+    + [(edge.x_r, (2,), ANY, 0), (edge.x_r_scalars, (), ANY, 0), (edge.x_c, (3,), ANY, 0),
+       (edge.x_c_matrix, (2, 3), ANY, 0)]
     + [(edge.b_full_row, (3,), ANY, 0), (edge.b_unique, (4,), ANY, 0), (edge.v_std_axis, (3, 1), ANY, 0),
        (edge.p_pow2, (), ANY, 0), (edge.p_pow3, (3,), ANY, 0), (edge.p_pow_negative, (3,), POSITIVE, 0)]
 )
@@ -234,7 +236,8 @@ def test_every_differentiable_numpy_rule_has_a_second_order_test():
     text = "\n".join(inspect.getsource(f) for f in functions)
     missing = [" or ".join(dotted for dotted, _ in spellings)
                for spellings in nr._numpy_names_with_rules().values()
-               if spellings[0][1].vjp is not None and not any(f"{dotted}(" in text for dotted, _ in spellings)]
+               if spellings[0][1].vjp is not None
+               and not any(f"{dotted}(" in text or f"{dotted}[" in text for dotted, _ in spellings)]
     assert missing == [], f"rules without a Hessian test: {missing}"
 
 
