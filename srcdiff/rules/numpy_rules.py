@@ -2,6 +2,17 @@
 
 Where a rule's body is one expression it is pasted into generated code; the longer ones live in
 ``srcdiff.runtime`` so that generated code can call them.
+
+Where a function has no derivative, the rules return these (each checked by the tests):
+
+- ``abs`` and ``sign`` at 0, the 1-norm at a zero element: 0;
+- ties of ``max``, ``min``, ``np.unique``'s repeats and the inf-norms: the cotangent shared equally;
+  ``np.maximum`` and ``np.minimum`` at equal arguments: half to each;
+- the 2-norm (and Frobenius norm) at 0, ``np.hypot`` at the origin: 0; a p-norm with p < 1 at a zero element: nan;
+- ``np.std`` over one element: 0 (it is constant); over several equal elements: nan, as autograd and JAX give;
+  ``np.var`` of one element: 0;
+- ``x ** y``: 0 for x where y = 0 (x ** 0 is 1 everywhere), 0 for y where x <= 0;
+- ``np.linalg.det`` of a singular matrix: its cofactors, which are its gradient there too.
 """
 
 import numpy as np
