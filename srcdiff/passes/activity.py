@@ -54,6 +54,10 @@ def describe(value: ast.expr, context: Context) -> Operation:
     """The operation a normal-form right-hand side performs."""
     if isinstance(value, ast.Name):
         return Operation("copy", [value])
+    if isinstance(value, ast.BoolOp) and not all(is_condition(v) for v in value.values):
+        # x or y is x or y itself, not a truth value: refused where a differentiated value flows through it
+        return Operation("unknown", [v for v in value.values if not is_condition(v)],
+                         why="`and`/`or` of values (they return an operand; write an if statement or np.where)")
     if is_atom(value) or is_condition(value) or isinstance(value, (ast.Constant, ast.JoinedStr)):
         return Operation("constant")
     if isinstance(value, ast.BinOp):

@@ -636,3 +636,24 @@ def test_forward_mode(fun, args):
     output, tangent = srcdiff.jvp(fun, args, tangents)
     assert output == pytest.approx(fun(*args))
     assert tangent == pytest.approx(_directional(fun, args, tangents), rel=1e-5, abs=1e-6)
+
+
+# ---- `or` and `and` return an operand: a differentiated one is refused, truth values stay constants -------------
+
+
+def o_or(x):
+    return (x or 1.0) * 2.0
+
+
+def o_and_of_conditions(x):
+    both = x > 0.0 and x < 2.0
+    return x**2 * both
+
+
+def test_or_of_a_differentiated_value_is_refused_at_its_line():
+    import inspect
+
+    with pytest.raises(SrcdiffError) as info:
+        srcdiff.grad(o_or)(0.5)
+    assert info.value.filename == __file__ and info.value.lineno == inspect.getsourcelines(o_or)[1] + 1
+    assert_gradient(o_and_of_conditions, 0.5)
