@@ -1,4 +1,9 @@
-"""Adjoints of the ``math`` module's functions of floats."""
+"""Adjoints of the ``math`` module's functions of floats.
+
+Where a slope is infinite (``sqrt`` at 0, ``asin`` and ``acos`` at -1 and 1, ``pow(x, y)`` at x = 0 for
+0 < y < 1) the gradient is inf, as numpy's floats give, rather than a ZeroDivisionError; ``atan2`` at the origin,
+where it has no derivative, gives nan; ``hypot`` there gives 0, as a norm does.
+"""
 
 import math
 
@@ -24,12 +29,12 @@ def tan(g, ans, x):
 
 @defvjp(math.asin)
 def asin(g, ans, x):
-    return (g / math.sqrt(1.0 - x * x),)
+    return (g / math.sqrt(1.0 - x * x) if x * x != 1.0 else g * math.inf,)  # an infinite slope at -1 and 1
 
 
 @defvjp(math.acos)
 def acos(g, ans, x):
-    return (-g / math.sqrt(1.0 - x * x),)
+    return (-g / math.sqrt(1.0 - x * x) if x * x != 1.0 else -g * math.inf,)
 
 
 @defvjp(math.atan)
@@ -39,7 +44,9 @@ def atan(g, ans, x):
 
 @defvjp(math.atan2)
 def atan2(g, ans, y, x):
-    return g * x / (x * x + y * y), -g * y / (x * x + y * y)
+    # no derivative at the origin: nan there (as numpy gives), not a ZeroDivisionError
+    return (g * x / (x * x + y * y) if x or y else g * math.nan,
+            -g * y / (x * x + y * y) if x or y else g * math.nan)
 
 
 # ---- hyperbolic ---------------------------------------------------------------------------------------------
@@ -95,13 +102,16 @@ def log10(g, ans, x):
 
 @defvjp(math.sqrt)
 def sqrt(g, ans, x):
-    return (g * 0.5 / ans,)
+    # at 0 the slope is infinite: inf (as numpy gives), not a ZeroDivisionError
+    return (g * 0.5 / ans if ans else g * math.inf,)
 
 
 @defvjp(math.pow)
 def pow(g, ans, x, y):
     # as for the ** operator: no 0 ** -1 at y = 0, and no gradient for y where x <= 0
-    return g * y * x ** (y - 1 + (y == 0)), g * ans * math.log(x) if x > 0 else 0.0
+    # at x = 0 the slope of x ** y for 0 < y < 1 is infinite: inf, not a ZeroDivisionError
+    return (g * y * x ** (y - 1 + (y == 0)) if x or y >= 1 or y == 0 else g * y * math.inf,
+            g * ans * math.log(x) if x > 0 else 0.0)
 
 
 @defvjp(math.fabs)

@@ -657,3 +657,41 @@ def test_or_of_a_differentiated_value_is_refused_at_its_line():
         srcdiff.grad(o_or)(0.5)
     assert info.value.filename == __file__ and info.value.lineno == inspect.getsourcelines(o_or)[1] + 1
     assert_gradient(o_and_of_conditions, 0.5)
+
+
+# ---- infinite slopes of Python floats: inf (as numpy gives), not a ZeroDivisionError ---------------------------
+
+
+def q_sqrt(x):
+    return math.sqrt(x)
+
+
+def q_asin(x):
+    return math.asin(x)
+
+
+def q_acos(x):
+    return math.acos(x)
+
+
+def q_pow_half(x):
+    return math.pow(x, 0.5)
+
+
+@pytest.mark.parametrize("fun, x, sign", [(q_sqrt, 0.0, 1.0), (q_asin, 1.0, 1.0), (q_asin, -1.0, 1.0),
+                                          (q_acos, 1.0, -1.0), (q_pow_half, 0.0, 1.0)], ids=name_of)
+def test_infinite_slope_of_a_float(fun, x, sign):
+    gradient = srcdiff.grad(fun)(x)
+    assert gradient == sign * math.inf
+    step = 1e-12 if x <= 0.0 else -1e-12  # the one-sided difference quotient into the domain grows without bound
+    assert sign * (fun(x + step) - fun(x)) / step > 1e5
+
+
+def q_atan2(y, x):
+    return math.atan2(y, x)
+
+
+def test_atan2_at_the_origin_has_no_derivative():
+    gy, gx = srcdiff.grad(q_atan2, wrt=(0, 1))(0.0, 0.0)
+    assert math.isnan(gy) and math.isnan(gx)
+    assert_gradient(q_atan2, 0.3, -0.2, wrt=(0, 1))
