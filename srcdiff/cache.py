@@ -22,7 +22,7 @@ import threading
 import types
 from collections import OrderedDict
 
-from .parsing import MISSING, AttributeOf
+from .parsing import MISSING, AttributeOf, TypeIs
 from .rules import registry
 from .rules import version as rules_version
 
@@ -54,7 +54,8 @@ def relative(guards, function) -> list:
             namespace, name = ROOT_CELL, cells[id(namespace)]
         elif isinstance(namespace, AttributeOf) and namespace.target is function:
             namespace = ROOT_ATTRIBUTE
-        marker = (id(namespace) if not isinstance(namespace, str) else namespace, name)
+        marker = (id(namespace) if not isinstance(namespace, str) else namespace, name,
+                  value.type if isinstance(value, TypeIs) else None)
         if marker not in seen:
             seen.add(marker)
             out.append((namespace, name, value))
@@ -105,7 +106,10 @@ def guards_hold(guards) -> bool:
             current = namespace[name]
         else:
             current = namespace.get(name, MISSING)
-        if current is not value:
+        if isinstance(value, TypeIs):
+            if current is MISSING or type(current) is not value.type:
+                return False
+        elif current is not value:
             return False
     return True
 
@@ -121,24 +125,30 @@ def checker(guards):
         key = repr(name) if isinstance(name, (str, int)) and not isinstance(name, bool) else f"k{index}"
         environment[f"k{index}"] = name
         if namespace is None:
-            if name is None:
-                continue
-            terms.append("False")
-        elif isinstance(namespace, types.CellType):
-            terms.append(f"n{index}.cell_contents is v{index}")
+            if name is not None:
+                terms.append("False")
+            continue
+        if isinstance(namespace, types.CellType):
+            current = f"n{index}.cell_contents"
         elif isinstance(namespace, list):
-            terms.append(f"n{index}[{key}] is v{index}")
+            current = f"n{index}[{key}]"
         elif isinstance(namespace, AttributeOf):
             environment[f"n{index}"] = namespace.target
             if isinstance(name, str) and name.isidentifier() and not name.startswith("__") or name in (
                     "__code__", "__defaults__", "__kwdefaults__"):
-                terms.append(f"n{index}.{name} is v{index}")  # an attribute lookup, not a call of getattr
+                current = f"n{index}.{name}"  # an attribute lookup, not a call of getattr
             else:
-                terms.append(f"getattr(n{index}, {key}, _M) is v{index}")
+                current = f"getattr(n{index}, {key}, _M)"
         elif value is MISSING:  # a name that must stay undefined (a builtin not shadowed, say)
             terms.append(f"{key} not in n{index}")
+            continue
         else:  # a subscript, cheaper than a call of get: a name deleted since is a KeyError, caught below
-            terms.append(f"n{index}[{key}] is v{index}")
+            current = f"n{index}[{key}]"
+        if isinstance(value, TypeIs):  # only the type of what the name holds matters
+            environment[f"v{index}"] = value.type
+            terms.append(f"type({current}) is v{index}")
+        else:
+            terms.append(f"{current} is v{index}")
     body = "\n                and ".join(terms or ["True"])
     used = [name for name in environment if any(name in term for term in terms)]
     # the objects are closure variables of the check: no defaults to fill in at each call

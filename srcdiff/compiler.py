@@ -414,6 +414,7 @@ def _localize_free_names(context: Context) -> None:
     bound to another object. An injected name never shadows a name the differentiated function itself reads.
     """
     parsed = context.parsed
+    parsed.exact = True  # the values looked up are passed in: each is guarded as itself
     local = parsed.locals
     root = context.module.root
     root_names = set() if root is None or root is parsed else _names_read(root.node)

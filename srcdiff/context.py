@@ -10,7 +10,7 @@ import numpy as np
 
 from . import runtime
 from .naming import Namer, names_in
-from .parsing import MISSING, ParsedFunction, namespace_of
+from .parsing import MISSING, ParsedFunction, attribute_guards
 
 
 class Module:
@@ -130,7 +130,7 @@ class Context:
             if base is MISSING:
                 return MISSING
             value = getattr(base, node.attr, MISSING)
-            self.module.assumptions.append((namespace_of(base), node.attr, value))
+            self.module.assumptions.extend(attribute_guards(base, node.attr, value))
             return value
         return self.parsed.resolve(node)
 

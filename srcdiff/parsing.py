@@ -55,10 +55,10 @@ class ParsedFunction:
             if node.id in self.closure and node.id in code.co_freevars:
                 cell = self.function.__closure__[code.co_freevars.index(node.id)]
                 value = self.closure[node.id]
-                self._record(cell, None, value)
+                self._record(cell, None, self._expected(value))
                 return value
             value = self.globals.get(node.id, MISSING)
-            self._record(self.globals, node.id, value)
+            self._record(self.globals, node.id, self._expected(value))
             if value is MISSING:
                 value = vars(builtins).get(node.id, MISSING)
                 self._record(vars(builtins), node.id, value)
@@ -68,9 +68,18 @@ class ParsedFunction:
             if base is MISSING:
                 return MISSING
             value = getattr(base, node.attr, MISSING)
-            self._record(namespace_of(base), node.attr, value)
+            if self.recorder is not None:
+                self.recorder.extend(attribute_guards(base, node.attr, value))
             return value
         return MISSING
+
+    # where a name's value is folded into generated code (a callee's globals, see compiler._localize_free_names),
+    # the guard is on the value itself; elsewhere a name that holds data (an array, a list) is read when the
+    # derivative runs, and only its type told the compiler anything
+    exact: bool = field(default=False, repr=False, compare=False)
+
+    def _expected(self, value):
+        return value if self.exact or not is_data(value) else TypeIs(type(value))
 
     @property
     def locals(self) -> frozenset:
@@ -127,6 +136,54 @@ def namespace_of(value):
     if isinstance(value, types.ModuleType):
         return vars(value)
     return AttributeOf(value)
+
+
+class TypeIs:
+    """A guard's expected value where only the type of the value matters (data read when the code runs)."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, cls):
+        self.type = cls
+
+    def __repr__(self):
+        return f"TypeIs({self.type.__name__})"
+
+
+_IMMUTABLE = (bool, int, float, complex, str, bytes, tuple, frozenset, type(None), range, slice)
+
+
+def is_data(value) -> bool:
+    """A value the compiler cannot have folded in by identity: not a module, class, function or other callable,
+    nor a number, string or tuple (which generated code may hold as a constant)."""
+    return not (value is MISSING or isinstance(value, (types.ModuleType, type) + _IMMUTABLE) or callable(value))
+
+
+def attribute_guards(base, name: str, value) -> list:
+    """Guards that ``base.name`` still denotes ``value``: on the module's dict for a module; on the dicts of the
+    classes along the method resolution order for a class or an instance (whose attributes may be computed
+    afresh at each access, as ``array.T`` or a bound method are), with the instance's own dict."""
+    if isinstance(base, types.ModuleType):
+        return [(vars(base), name, value if not is_data(value) else TypeIs(type(value)))]
+    guards = []
+    if not isinstance(base, type):
+        instance_dict = getattr(base, "__dict__", None)
+        if isinstance(instance_dict, dict):  # and the classes below: a data descriptor there would win
+            found = instance_dict.get(name, MISSING)
+            guards.append((instance_dict, name, found if not is_data(found) else TypeIs(type(found))))
+        owner = type(base)
+    else:
+        owner = base
+    for cls in getattr(owner, "__mro__", (owner,)):
+        namespace = vars(cls)
+        if name in namespace:
+            found = namespace[name]
+            guards.append((namespace, name, found if not is_data(found) else TypeIs(type(found))))
+            return guards
+        guards.append((namespace, name, MISSING))
+    if isinstance(base, type):  # a metaclass attribute, or none: the attribute as getattr finds it
+        return guards + [(AttributeOf(base), name, value)]
+    return guards
 
 
 def require_code(function):

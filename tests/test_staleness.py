@@ -478,3 +478,53 @@ def test_closures_keep_working_when_the_cache_holds_another_variant(tmp_path):
             agrees(gradient, f, 1.3)
 
 
+
+
+# ---- data read when the derivative runs is not a reason to compile again -------------------------------------------
+
+
+def test_a_global_array_rebound_at_each_step_is_read_live_without_compiling_again(tmp_path):
+    module = load(tmp_path, """
+        import numpy as np
+
+        X = np.ones((4, 3))
+
+        def f(w):
+            return np.sum((X.T @ X @ w) ** 2) + X.shape[0] * np.sum(w)
+    """)
+    w = np.array([0.5, -1.0, 2.0])
+    gradient = srcdiff.grad(module.f)
+    agrees(gradient, module.f, w)
+    misses = cache.stats["misses"]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        module.X = rng.standard_normal((int(rng.integers(2, 6)), 3))
+        agrees(gradient, module.f, w)
+    assert cache.stats["misses"] == misses
+
+
+def test_a_function_held_by_an_instance_replaced(tmp_path):
+    module = load(tmp_path, """
+        import numpy as np
+
+        class Model:
+            def __init__(self):
+                self.link = np.tanh
+
+        model = Model()
+
+        def f(x):
+            return np.sum(model.link(x) ** 2)
+
+        def cube(x):
+            return x ** 3
+    """)
+    x = np.array([0.3, -0.6])
+    gradient = srcdiff.grad(module.f)
+    agrees(gradient, module.f, x)
+    module.model.link = np.sin
+    both(module.f, x, before=gradient)
+    module.model.link = module.cube
+    both(module.f, x, before=gradient)
+    module.Model.link = property(lambda self: np.tanh)  # a property of the class now wins over the instance
+    both(module.f, x, before=gradient)
