@@ -369,3 +369,42 @@ def test_a_sum_of_hundreds_of_terms(tmp_path, monkeypatch):
     import long_sum
 
     testing.assert_grad(long_sum.f, 0.7)
+
+
+# ---- repeated positions in an in-place update: numpy writes once, the last write wins --------------------------
+
+
+def repeated_index_subtracted(s, m):
+    y = m.copy()
+    y[[1, 1]] -= s
+    return np.sum(y ** 2)
+
+
+def repeated_index_assigned(x):
+    y = np.zeros(4)
+    y[[0, 2, 0]] = x * np.array([1.0, 2.0, 3.0])
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+def repeated_index_from_a_name(x):
+    y = np.ones(3)
+    positions = np.array([2, 0, 2])
+    y[positions] = x * 2.0
+    return np.sum(np.sin(y))
+
+
+@pytest.mark.parametrize("function, args", [
+    (repeated_index_subtracted, (0.5, np.arange(6.0).reshape(2, 3))),
+    (repeated_index_assigned, (np.array([1.0, 2.0, 3.0]),)),
+    (repeated_index_from_a_name, (np.array([0.3, -0.4, 0.9]),))])
+def test_updates_at_repeated_positions(function, args):
+    testing.assert_grad(function, *args)
+
+
+def parenthesised_sum_indexed(s, m):
+    c = (m + m)[0]
+    return np.sum(c * s)
+
+
+def test_an_indexed_sum_of_constants_keeps_its_parentheses():
+    testing.assert_grad(parenthesised_sum_indexed, 0.5, np.arange(6.0).reshape(2, 3))

@@ -157,6 +157,14 @@ def _is_runtime_call(expression, name: str) -> bool:
         expression.func.attr == name
 
 
+def _may_repeat(index: ast.expr, integers: set) -> bool:
+    """Whether an index may hold an integer array, which can name one position twice (a list or array literal,
+    or a name other than the ``integers``, counters of loops over ranges)."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(isinstance(p, ast.List) or (isinstance(p, ast.Name) and p.id not in integers) or (
+        isinstance(p, ast.Call) and not (isinstance(p.func, ast.Name) and p.func.id == "slice")) for p in parts)
+
+
 def _may_break(loop: ast.For) -> bool:
     return bool(loop.body) and isinstance(loop.body[-1], ast.If) and is_loop_exit(loop.body[-1])
 
@@ -198,6 +206,18 @@ class ReverseMode:
             if isinstance(statement.value, (ast.Tuple, ast.List)):
                 names.add(statement.targets[0].id)
         return names
+
+    def _range_counters(self) -> set:
+        """Names that only count through a range (``for i in _r1`` with ``_r1 = range(...)``): integers."""
+        ranges = {s.targets[0].id for s in assignments(self.function.body) if isinstance(s.value, ast.Call)
+                  and isinstance(s.value.func, ast.Name) and s.value.func.id == "range"}
+        stores: dict = {}
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        return {node.target.id for node in ast.walk(self.function)
+                if isinstance(node, ast.For) and isinstance(node.target, ast.Name)
+                and isinstance(node.iter, ast.Name) and node.iter.id in ranges and stores[node.target.id] == 1}
 
     def _container_names(self, checked: tuple) -> set:
         """Names that may hold a list or tuple, whose cotangents add item by item (``+`` would concatenate):
@@ -309,6 +329,9 @@ class ReverseMode:
             _, value = operation.args
             if isinstance(value, ast.Name) and value.id in self.active:
                 item = ast.Subscript(value=g, slice=copy.deepcopy(operation.index), ctx=ast.Load())
+                if _may_repeat(operation.index, self._range_counters()):
+                    item = _call(self.context.reference(self._runtime("written_cotangent")), g,
+                                 copy.deepcopy(operation.index))
                 unbroadcast = self.context.reference(self._runtime("unbroadcast"))
                 contributions.append(Contribution(value.id, _call(unbroadcast, item, _load(value.id))))
             zeroed = _call(self.context.reference(self._runtime("zero_at")), g, copy.deepcopy(operation.index))
