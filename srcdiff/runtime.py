@@ -754,3 +754,12 @@ def c_cotangents(g, pieces):
         cotangents.append(np.reshape(g[..., start:start + width], shape))
         start += width
     return tuple(cotangents)
+
+
+def tangent_like(t, ans):
+    """The tangent ``t`` with the shape of the result ``ans``: where a constant operand broadcast the varied one
+    to a larger shape, its tangent is broadcast the same way."""
+    shape = np.shape(ans)
+    if np.shape(t) == shape:
+        return t
+    return np.array(np.broadcast_to(t, shape), dtype=np.result_type(t, 1.0))

@@ -408,3 +408,35 @@ def parenthesised_sum_indexed(s, m):
 
 def test_an_indexed_sum_of_constants_keeps_its_parentheses():
     testing.assert_grad(parenthesised_sum_indexed, 0.5, np.arange(6.0).reshape(2, 3))
+
+
+# ---- forward mode: a tangent has its result's shape, however the constant operands broadcast ------------------
+
+
+def broadcast_by_a_constant(x, s, m, r):
+    return np.sum(r + m)
+
+
+def unpacked_difference(x, s, m, r):
+    u, v, w = x - s
+    return u * v
+
+
+def list_of_broadcast_sums(x, s, m, r):
+    items = []
+    items.append(x + r[0, 0])
+    return np.sum(items)
+
+
+@pytest.mark.parametrize("function, varied", [(broadcast_by_a_constant, 3), (unpacked_difference, 1),
+                                              (list_of_broadcast_sums, 3)])
+def test_forward_mode_broadcasts_tangents_of_broadcast_operands(function, varied):
+    args = (np.array([0.3, -0.5, 1.2]), 0.7, np.arange(6.0).reshape(2, 3) * 0.1, np.array([[0.1, 0.4, -0.3]]))
+    tangents = [None] * 4
+    tangents[varied] = np.ones_like(args[varied]) if isinstance(args[varied], np.ndarray) else 1.0
+    _, tangent = srcdiff.jvp(function, args, tuple(tangents))
+    shifted = [list(args), list(args)]
+    for sign, values in zip((1, -1), shifted):
+        values[varied] = args[varied] + sign * 1e-6 * tangents[varied]
+    numeric = (function(*shifted[0]) - function(*shifted[1])) / 2e-6
+    assert tangent == pytest.approx(numeric, rel=1e-6)

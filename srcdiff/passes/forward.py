@@ -122,6 +122,9 @@ class ForwardMode:
         total = terms[0]
         for term in terms[1:]:
             total = ast.BinOp(left=total, op=ast.Add(), right=term)
+        if self._may_broadcast_tangent(operation):
+            total = _call(self._runtime("tangent_like"), total, _load(_RESULT))
+            reads_result = True
         if target in operands:
             # x = f(x): the tangent reads the old x, so it comes first (the result is computed before it
             # when the tangent needs it too)
@@ -179,6 +182,16 @@ class ForwardMode:
             return self._rule_terms(statement, operation)
         raise self.context.parsed.error(NoRuleError, f"srcdiff cannot compute tangents of {operation.why}",
                                         statement)
+
+    def _may_broadcast_tangent(self, operation: Operation) -> bool:
+        """Whether an elementwise operation's tangent may be smaller than its result: an operand that is not
+        varied (and is not a number) may broadcast the varied ones to a larger shape."""
+        if operation.kind != "rule" or operation.rule.forward is None or operation.rule.forward[0] != "elementwise":
+            return False
+        active = self._active_positions(operation)
+        return len(active) < len(operation.args) and any(
+            position not in active and not isinstance(arg, ast.Constant)
+            for position, arg in enumerate(operation.args))
 
     def _active_positions(self, operation: Operation) -> list:
         return [p for p, arg in enumerate(operation.args)

@@ -71,7 +71,7 @@ for _helper, _positions in [
     (runtime.index_add, (0,)),
     (runtime.matmul_left, (0, 2)), (runtime.matmul_right, (0, 1)), (runtime.dot_left, (0, 2)),
     (runtime.dot_right, (0, 1)), (runtime.inner_left, (0, 2)), (runtime.inner_right, (0, 1)),
-    (runtime.zero_at, (0,)), (runtime.written_cotangent, (0,)),
+    (runtime.zero_at, (0,)), (runtime.written_cotangent, (0,)), (runtime.tangent_like, (0,)),
     (runtime.cumsum_cotangent, (0,)), (runtime.concatenate_cotangent, (0,)), (runtime.stack_cotangent, (0,)),
     (runtime.hstack_cotangent, (0,)), (runtime.vstack_cotangent, (0,)), (runtime.transpose_cotangent, (0,)),
     (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
