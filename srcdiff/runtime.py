@@ -729,6 +729,15 @@ def written_cotangent(g, index):
     return item
 
 
+def tangent_like(t, ans):
+    """The tangent ``t`` with the shape of the result ``ans``: where a constant operand broadcast the varied one
+    to a larger shape, its tangent is broadcast the same way."""
+    shape = np.shape(ans)
+    if np.shape(t) == shape:
+        return t
+    return np.array(np.broadcast_to(t, shape), dtype=np.result_type(t, 1.0))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # np.r_[a, b, ...] and np.c_[a, b, ...] of values (no slices or directives): concatenations.
 # ---------------------------------------------------------------------------------------------------------------
@@ -754,12 +763,3 @@ def c_cotangents(g, pieces):
         cotangents.append(np.reshape(g[..., start:start + width], shape))
         start += width
     return tuple(cotangents)
-
-
-def tangent_like(t, ans):
-    """The tangent ``t`` with the shape of the result ``ans``: where a constant operand broadcast the varied one
-    to a larger shape, its tangent is broadcast the same way."""
-    shape = np.shape(ans)
-    if np.shape(t) == shape:
-        return t
-    return np.array(np.broadcast_to(t, shape), dtype=np.result_type(t, 1.0))
