@@ -3,6 +3,7 @@
 The long runs are opt-in: ``python -m tests.fuzz --programs 2000 --seed 0 --minutes 30``.
 """
 
+import ast
 import collections
 import os
 import pathlib
@@ -18,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 import srcdiff  # noqa: E402
 from srcdiff.errors import SrcdiffError, UnsupportedSyntaxError  # noqa: E402
-from tests.fuzz.generator import CONSTRUCTS, PROFILES, Program, generate  # noqa: E402
+from tests.fuzz.generator import CONSTRUCTS, PROFILES, Program, generate, inputs  # noqa: E402
 from tests.fuzz.minimize import minimize, reproducer  # noqa: E402
 from tests.fuzz.runner import Workspace, run  # noqa: E402
 
@@ -35,6 +36,18 @@ CI_SEED = 0
 CI_PROGRAMS = 100
 CI_SIZE = (1, 3)  # constructs per program: small programs compile fast
 FAILURES = ("WRONG", "CRASH", "UNLOCATED")
+
+
+# Minimised programs the fuzzer found (tests/regressions_fuzz/), each with WRT and SEED (its inputs are
+# inputs(SEED)); those listed here still fail.
+REGRESSIONS = ROOT / "tests" / "regressions_fuzz"
+KNOWN_FAILING_REGRESSIONS = {
+    "repeated_index_augmented": "the gradient counts a repeated index twice",
+    "jvp_broadcast_constant_operand": "forward mode does not broadcast the tangent of r to the shape of r + M",
+    "jvp_scalar_tangent_unpacked": "forward mode: the tangent of a2 - s is a float, so unpacking it fails",
+    "jvp_stack_of_list": "forward mode through np.stack of a list: ValueError",
+    "jvp_sum_of_list": "forward mode through np.sum of a list: wrong tangent",
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +76,28 @@ def test_ci_profile_finds_no_wrong_gradient_crash_or_unlocated_error(workspace):
     assert counts["OK"] >= CI_PROGRAMS // 2, counts
     assert counts["SKIP"] <= CI_PROGRAMS // 10, counts
     assert not [c for c in CI_PROFILE if covered[c] == 0], covered
+
+
+def regression(path) -> Program:
+    text = path.read_text()
+    constants = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(text).body
+                 if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                 and node.targets[0].id in ("WRT", "SEED")}
+    values = inputs(constants["SEED"])
+    return Program(text, None, ["x", "s", "M", "r"], [values[p] for p in ("x", "s", "M", "r")],
+                   tuple(constants["WRT"]), (path.stem,), constants["SEED"])
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*.py")), ids=lambda p: p.stem)
+def test_regressions_found_by_the_fuzzer(path, workspace):
+    if path.stem in KNOWN_FAILING_REGRESSIONS:
+        pytest.skip(f"known failure: {KNOWN_FAILING_REGRESSIONS[path.stem]}")
+    outcome = run(regression(path), workspace)
+    assert outcome.kind in ("OK", "REFUSED"), outcome
+
+
+def test_known_failing_regressions_exist():
+    assert set(KNOWN_FAILING_REGRESSIONS) <= {p.stem for p in REGRESSIONS.glob("*.py")}
 
 
 def test_generation_is_deterministic_and_every_construct_is_reachable():
