@@ -221,25 +221,29 @@ def propagate_copies(function: ast.FunctionDef) -> None:
             target = node.target
             if isinstance(target, ast.Name):
                 stores[target.id] = stores.get(target.id, 0) + 1
-    for index, statement in enumerate(list(function.body)):
+    replacements: dict = {}  # alias -> the name it copies (each name assigned once: one pass replaces them all)
+    for statement in function.body:
         if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)
                 and isinstance(statement.targets[0], ast.Name)):
             continue
-        alias, original = statement.targets[0].id, statement.value.id
+        alias = statement.targets[0].id
+        original = replacements[statement.value.id].id if statement.value.id in replacements else \
+            statement.value.id
         original_stores = stores.get(original, 0)
         # the original has one value throughout: a parameter never reassigned, or a local assigned once (before
         # the copy, which reads it)
-        if stores.get(alias) != 1 or original_stores != (0 if original in params else 1):
+        # and the alias has no value before the copy (it is not a parameter), so every read of it is replaced
+        if alias in params or stores.get(alias) != 1 or original_stores != (0 if original in params else 1):
             continue
-        replacer = _Replace(alias, statement.value)
-        for later in function.body[index + 1:]:
-            replacer.visit(later)
+        replacements[alias] = ast.Name(id=original, ctx=ast.Load())
         statement.value = None  # marks the copy for removal
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+    _ReplaceAll(replacements).visit(function)
 
 
 def propagate_constants(function: ast.FunctionDef) -> None:
     """Replace a name assigned a number once, at the top level, by the number (``by = 1.0``)."""
+    params = set(parameters(function))
     stores: dict = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -247,18 +251,18 @@ def propagate_constants(function: ast.FunctionDef) -> None:
         elif isinstance(node, ast.Nonlocal):
             for name in node.names:
                 stores[name] = stores.get(name, 0) + 2  # shared with a closure: leave it alone
-    for index, statement in enumerate(list(function.body)):
+    replacements: dict = {}
+    for statement in function.body:
         if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
                 and isinstance(statement.value, ast.Constant) and type(statement.value.value) in (int, float)):
             continue
         name = statement.targets[0].id
-        if stores.get(name) != 1 or not name.startswith("b"):
+        if stores.get(name) != 1 or not name.startswith("b") or name in params:
             continue
-        replacer = _Replace(name, statement.value)
-        for later in function.body[index + 1:]:
-            replacer.visit(later)
+        replacements[name] = statement.value
         statement.value = None
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+    _ReplaceAll(replacements).visit(function)
 
 
 def keep_reductions_scalar(function: ast.FunctionDef) -> None:
@@ -368,35 +372,30 @@ def _accumulates(statement) -> bool:
 
 
 def inline_single_use(body: list, protected: set) -> list:
-    """Fold a forward-sweep temporary read exactly once, by the very next statement, into that statement."""
-    changed = True
-    while changed:
-        changed = False
-        loads: dict = {}
-        stores: dict = {}
-        for statement in body:
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Name):
-                    counter = loads if isinstance(node.ctx, ast.Load) else stores
-                    counter[node.id] = counter.get(node.id, 0) + 1
-        for index, statement in enumerate(body[:-1]):
-            if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
-                continue
-            name = statement.targets[0].id
-            if name in protected or loads.get(name) != 1 or stores.get(name) != 1:
-                continue
-            if not isinstance(statement.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript)):
-                continue
-            user = body[index + 1]
-            if not isinstance(user, ast.Assign) or not any(
-                isinstance(n, ast.Name) and n.id == name for n in ast.walk(user.value)
-            ):
-                continue
-            user.value = _Replace(name, statement.value).visit(user.value)
-            del body[index]
-            changed = True
-            break
-    return body
+    """Fold a forward-sweep temporary read exactly once, by the very next statement, into that statement (in one
+    pass: a chain ``a = e; b = f(a); c = g(b)`` becomes ``c = g(f(e))``)."""
+    loads: dict = {}
+    stores: dict = {}
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name):
+                counter = loads if isinstance(node.ctx, ast.Load) else stores
+                counter[node.id] = counter.get(node.id, 0) + 1
+    out: list = []
+    for statement in body:
+        previous = out[-1] if out else None
+        if (isinstance(previous, ast.Assign) and isinstance(previous.targets[0], ast.Name)
+                and previous.targets[0].id not in protected
+                and loads.get(previous.targets[0].id) == 1 and stores.get(previous.targets[0].id) == 1
+                and isinstance(previous.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript))
+                and isinstance(statement, ast.Assign) and any(
+                    isinstance(n, ast.Name) and n.id == previous.targets[0].id for n in ast.walk(statement.value))):
+            # the temporary is gone: its expression moves, uncopied
+            statement.value = _ReplaceAll({previous.targets[0].id: previous.value}, copy_values=False).visit(
+                statement.value)
+            out.pop()
+        out.append(statement)
+    return out
 
 
 def _is_seed(statement) -> bool:
@@ -405,18 +404,28 @@ def _is_seed(statement) -> bool:
                or (isinstance(n, ast.Name) and n.id == "__srcdiff_comment__") for n in ast.walk(statement))
 
 
-class _Replace(ast.NodeTransformer):
-    def __init__(self, name, value):
-        self.name = name
-        self.value = value
+class _ReplaceAll(ast.NodeTransformer):
+    """Replace each name read that ``replacements`` maps by its expression (a copy of it, unless the expression
+    moves: then it is read once)."""
+
+    def __init__(self, replacements: dict, copy_values: bool = True):
+        self.replacements = replacements
+        self.copy_values = copy_values
 
     def visit_FunctionDef(self, node):
-        # a nested function (a pullback, a local function) sees the outer name unless it binds its own
-        return node if self.name in local_names(node) else self.generic_visit(node)
+        # a nested function (a pullback, a local function) sees the outer names unless it binds its own
+        bound = local_names(node)
+        if not bound & set(self.replacements):
+            return self.generic_visit(node)
+        inner = _ReplaceAll({k: v for k, v in self.replacements.items() if k not in bound}, self.copy_values)
+        for field in ("body",):
+            setattr(node, field, [inner.visit(s) for s in getattr(node, field)])
+        return node
 
     def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, ast.Load):
-            return copy.deepcopy(self.value)
+        if isinstance(node.ctx, ast.Load) and node.id in self.replacements:
+            value = self.replacements[node.id]
+            return copy.deepcopy(value) if self.copy_values else value
         return node
 
 
