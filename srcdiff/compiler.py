@@ -447,6 +447,10 @@ def _returned_name(normal: ast.FunctionDef, context: Context) -> str:
     final = normal.body[-1]
     if isinstance(final.value, ast.Name):
         return final.value.id
+    if isinstance(final.value, ast.Constant) and final.value.value is None:
+        raise context.parsed.error(
+            UnsupportedSyntaxError, f"{context.parsed.name} returns None: srcdiff differentiates the value a "
+            "function returns", final, hint="return the value to differentiate")
     name = context.namer.fresh()
     normal.body.insert(-1, ast.copy_location(
         ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=final.value), final))

@@ -46,6 +46,12 @@ def seed(y):
     """The cotangent 1 for a scalar output; a clear error for any other output."""
     if isinstance(y, np.generic) and y.dtype.kind == "f":
         return y.dtype.type(1.0)
+    if y is None or isinstance(y, (str, bytes)) or (np.ndim(y) == 0 and not isinstance(
+            y, (int, float, complex, np.number, np.ndarray, np.bool_))):
+        raise non_scalar_error(
+            f"grad needs a function that returns a number, but this one returned {type(y).__name__} "
+            f"{'(it ended without a return, or returned None)' if y is None else ''}; return the value to "
+            "differentiate on every path")
     if np.ndim(y) == 0:
         return 1.0
     if np.size(y) == 1 and np.issubdtype(np.asarray(y).dtype, np.floating):

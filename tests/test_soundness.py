@@ -440,3 +440,29 @@ def test_forward_mode_broadcasts_tangents_of_broadcast_operands(function, varied
         values[varied] = args[varied] + sign * 1e-6 * tangents[varied]
     numeric = (function(*shifted[0]) - function(*shifted[1])) / 2e-6
     assert tangent == pytest.approx(numeric, rel=1e-6)
+
+
+# ---- a function must return a number: None is an error, never a zero gradient ---------------------------------
+
+
+def returns_none(x):
+    y = x * 2.0
+    return None
+
+
+def returns_on_one_path_only(x):
+    if x > 0:
+        return x * 2.0
+
+
+def test_returning_none_is_a_located_error():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="returns None") as caught:
+        srcdiff.grad(returns_none)(1.5)
+    assert caught.value.filename == __file__
+
+
+@pytest.mark.parametrize("point", [-1.0, np.float64(-1.0)])
+def test_a_path_without_a_return_is_an_error_when_taken(point):
+    assert srcdiff.grad(returns_on_one_path_only)(1.5) == 2.0
+    with pytest.raises(srcdiff.SrcdiffError, match="returned NoneType"):
+        srcdiff.grad(returns_on_one_path_only)(point)

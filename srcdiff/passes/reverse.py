@@ -965,6 +965,8 @@ def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Contex
         if operation.kind in ("copy", "constant"):
             if isinstance(statement.value, (ast.Tuple, ast.List, ast.Attribute, ast.Subscript)):
                 return False
+            if isinstance(statement.value, ast.Constant) and not isinstance(statement.value.value, (int, float)):
+                return False  # None where a path ends without a return, a string
             continue
         if operation.kind != "rule":
             return False
