@@ -49,6 +49,8 @@ CONSTRUCTS = {
     "funarg": "function-valued arguments: to helpers, lambdas, and a parameter of f",
     "container": "tuples/lists passed to helpers and used twice",
     "local_def": "def and lambda inside f reading f's variables",
+    "math_scalar": "math module functions on scalars (math.sin, math.exp, math.hypot...)",
+    "recursion": "a recursive module-level function with an integer depth",
     "repeated_index": "in-place updates at repeated integer indices: y[[1, 1]] -= v (numpy applies it once)",
     "partial_wrt": "gradients with respect to some of the inputs only (the others constant, None tangents in jvp)",
 }
@@ -56,9 +58,9 @@ CONSTRUCTS = {
 PROFILES = {
     "all": tuple(CONSTRUCTS),
     "basic": ("elementwise", "broadcast", "reduction", "indexing", "subscript_expr", "where", "linalg"),
-    "control": ("loop", "branch", "while", "break_continue", "early_return", "reassign", "tuple"),
+    "control": ("loop", "branch", "while", "break_continue", "early_return", "reassign", "tuple", "recursion"),
     "mutation": ("inplace_set", "inplace_aug", "repeated_index", "alias", "copy", "append", "loop", "reassign"),
-    "calls": ("helper_module", "closure", "funarg", "container", "local_def"),
+    "calls": ("helper_module", "closure", "funarg", "container", "local_def", "recursion", "math_scalar"),
 }
 
 # smooth, bounded on the whole real line (or nearly: abs has one kink)
@@ -548,6 +550,21 @@ class Gen:
         if shape == "v" and self.coin(0.3):
             self.emit(indent, "for i in range(1, 3):")
             self.emit(indent + 1, f"{y}[i] += {y}[i - 1] * {self.const()}")
+
+    def c_math_scalar(self, indent):
+        self.module_def("import_math", "import math")
+        templates = ["math.sin({a})", "math.cos({a})", "math.tanh({a})", "math.exp(math.tanh({a}))",
+                     "math.log1p({a} * {a})", "math.atan({a})", "math.sqrt(1.0 + {a} * {a})", "math.hypot({a}, 1.0)",
+                     "math.pow(1.0 + {a} * {a}, 0.5)", "math.erf({a})", "math.atan2({a}, 2.0)"]
+        first = self.choice(templates).format(a=self.scalar())
+        second = self.choice(templates).format(a=self.operand("s"))
+        self.new_var("s", f"{first} * {second} + {self.choice(templates).format(a=first)}", indent=indent)
+
+    def c_recursion(self, indent):
+        self.module_def("rec", "def rec(u, n):\n    if n == 0:\n        return u\n"
+                               "    return rec(np.sin(u) * 0.9 + 0.1 * u, n - 1)")
+        shape = self.choice(["s", "v", "m"])
+        self.new_var(shape, f"rec({self.expr(shape)}, {self.rng.randint(0, 3)})", indent=indent)
 
     def c_repeated_index(self, indent):
         shape = self.choice(["v", "m"])
