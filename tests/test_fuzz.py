@@ -26,10 +26,7 @@ from tests.fuzz.runner import Workspace, run  # noqa: E402
 # Constructs the compiler still gets wrong; switched off in the CI profile until it is fixed. Each entry names
 # one mechanism (the minimised programs are in the fuzzer's report: python -m tests.fuzz).
 KNOWN_FAILING = {
-    "repeated_index": "y[[1, 1]] -= v subtracts v once in numpy, but the gradient counts it twice",
-    "partial_wrt": "forward mode with some arguments constant: jvp of r + M with M constant does not broadcast the "
-                   "tangent of r (half the answer); jvp of a list built by append (np.stack: ValueError, np.sum: "
-                   "wrong tangent)",
+    "repeated_index": "y[:, [2, 2]] = s raises a plain ValueError from srcdiff.runtime (no file or line)",
 }
 CI_PROFILE = tuple(c for c in CONSTRUCTS if c not in KNOWN_FAILING)
 CI_SEED = 0
@@ -42,11 +39,7 @@ FAILURES = ("WRONG", "CRASH", "UNLOCATED")
 # inputs(SEED)); those listed here still fail.
 REGRESSIONS = ROOT / "tests" / "regressions_fuzz"
 KNOWN_FAILING_REGRESSIONS = {
-    "repeated_index_augmented": "the gradient counts a repeated index twice",
-    "jvp_broadcast_constant_operand": "forward mode does not broadcast the tangent of r to the shape of r + M",
-    "jvp_scalar_tangent_unpacked": "forward mode: the tangent of a2 - s is a float, so unpacking it fails",
-    "jvp_stack_of_list": "forward mode through np.stack of a list: ValueError",
-    "jvp_sum_of_list": "forward mode through np.sum of a list: wrong tangent",
+    "repeated_index_assign_columns": "a plain ValueError from srcdiff.runtime, without file or line",
 }
 
 
