@@ -709,30 +709,20 @@ def check_unshared(updated, views, message, filename, lineno):
 
 
 def written_cotangent(g, index):
-    """The cotangent of ``v`` in ``y[index] = v``: ``g[index]``, except where an integer array names a position
+    """The cotangent of ``v`` in ``y[index] = v``: ``g[index]``, except where integer arrays name a position
     more than once: numpy assigns in order, so only the last of the repeated writes reaches ``y``."""
     item = g[index]
     parts = index if isinstance(index, tuple) else (index,)
-    arrays = [p for p in parts if isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu"]
-    if not arrays:
+    if not any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts):
         return item
-    first = np.asarray(parts[0])
-    if len(arrays) != 1 or arrays[0] is not parts[0] or first.ndim != 1:
-        positions = np.ravel_multi_index(np.broadcast_arrays(*[np.asarray(p) for p in arrays]),
-                                         np.shape(g)[:len(arrays)], mode="wrap").ravel()
-        if len(np.unique(positions)) != positions.size:
-            raise ValueError("srcdiff: an in-place update writes one position twice through several index "
-                             "arrays; write the positions once")
+    # number the writes, let numpy assign the numbers as it assigns values, and keep the writes that won
+    order = np.arange(np.size(item)).reshape(np.shape(item))
+    winner = np.full(np.shape(g), -1)
+    winner[index] = order
+    kept = winner[index] == order
+    if kept.all():
         return item
-    positions = first % np.shape(g)[0]
-    _, last = np.unique(positions[::-1], return_index=True)
-    if last.size == positions.size:
-        return item
-    item = np.array(item, dtype=np.result_type(item, 1.0))
-    overwritten = np.ones(positions.size, dtype=bool)
-    overwritten[positions.size - 1 - last] = False
-    item[overwritten] = 0.0
-    return item
+    return np.where(kept, item, 0.0)
 
 
 def tangent_like(t, ans):

@@ -466,3 +466,22 @@ def test_a_path_without_a_return_is_an_error_when_taken(point):
     assert srcdiff.grad(returns_on_one_path_only)(1.5) == 2.0
     with pytest.raises(srcdiff.SrcdiffError, match="returned NoneType"):
         srcdiff.grad(returns_on_one_path_only)(point)
+
+
+def repeated_column_index(s, m):
+    y = m.copy()
+    y[:, [2, 2]] *= s
+    return np.sum(y ** 2)
+
+
+def repeated_pairs_of_indices(x):
+    y = np.zeros((3, 3))
+    y[[0, 1, 0], [2, 2, 2]] = x
+    return np.sum(y * np.arange(9.0).reshape(3, 3))
+
+
+@pytest.mark.parametrize("function, args", [
+    (repeated_column_index, (0.5, np.arange(6.0).reshape(2, 3))),
+    (repeated_pairs_of_indices, (np.array([1.0, 2.0, 3.0]),))])
+def test_updates_at_repeated_positions_along_any_axis(function, args):
+    testing.assert_grad(function, *args)
