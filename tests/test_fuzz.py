@@ -25,9 +25,7 @@ from tests.fuzz.runner import Workspace, run  # noqa: E402
 
 # Constructs the compiler still gets wrong; switched off in the CI profile until it is fixed. Each entry names
 # one mechanism (the minimised programs are in the fuzzer's report: python -m tests.fuzz).
-KNOWN_FAILING = {
-    "repeated_index": "y[:, [2, 2]] = s raises a plain ValueError from srcdiff.runtime (no file or line)",
-}
+KNOWN_FAILING: dict = {}  # construct -> why it still fails (none today)
 CI_PROFILE = tuple(c for c in CONSTRUCTS if c not in KNOWN_FAILING)
 CI_SEED = 0
 CI_PROGRAMS = 100
@@ -38,9 +36,7 @@ FAILURES = ("WRONG", "CRASH", "UNLOCATED")
 # Minimised programs the fuzzer found (tests/regressions_fuzz/), each with WRT and SEED (its inputs are
 # inputs(SEED)); those listed here still fail.
 REGRESSIONS = ROOT / "tests" / "regressions_fuzz"
-KNOWN_FAILING_REGRESSIONS = {
-    "repeated_index_assign_columns": "a plain ValueError from srcdiff.runtime, without file or line",
-}
+KNOWN_FAILING_REGRESSIONS: dict = {}  # file stem -> why it still fails (none today)
 
 
 @pytest.fixture(scope="module")
