@@ -225,7 +225,15 @@ class ReverseMode:
         what is taken from them or returned by a call of the user's."""
         names = set(self.sequences)
         if not self.scalar:
-            names |= {p for p in _parameters(self.function) if p not in checked}
+            # a parameter that is only an operand of arithmetic and numpy's functions is a number or an array
+            structural = {n.id for s in assignments(self.function.body)
+                          if self.activity.operations.get(id(s)) is not None
+                          and self.activity.operations[id(s)].kind not in ("rule", "constant")
+                          for a in self.activity.operations[id(s)].args for n in ast.walk(a)
+                          if isinstance(n, ast.Name)}
+            structural |= {n.iter.id for n in ast.walk(self.function)
+                           if isinstance(n, ast.For) and isinstance(n.iter, ast.Name)}
+            names |= {p for p in _parameters(self.function) if p not in checked and p in structural}
         changed = True
         while changed:
             changed = False
