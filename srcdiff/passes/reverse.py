@@ -32,6 +32,7 @@ import ast
 import builtins
 import copy
 import inspect
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,8 +101,31 @@ def instantiate(template: ast.expr, bindings: dict, rule, context: Context) -> a
                     return node
             return context.reference(value)
 
+        def visit_Attribute(self, node):
+            # np.sin in a rule means numpy's sin, even where np.sin has been replaced since
+            value = _template_value(node, rule.template_globals)
+            if callable(value) and not isinstance(value, type) and not isinstance(value, types.ModuleType):
+                return context.reference(value)
+            return self.generic_visit(node)
+
     result = Substitute().visit(copy.deepcopy(template))
     return None if Substitute.failed else result
+
+
+# numpy's namespaces as srcdiff found them: what the rules mean by np.sin, whatever replaces it later
+_AS_IMPORTED = {id(module): dict(vars(module)) for module in (np, np.linalg)}
+
+
+def _template_value(node: ast.expr, namespace: dict):
+    """The object a dotted name of a rule's expression (``np.linalg.inv``) denotes in the rule."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id, MISSING)
+    if isinstance(node, ast.Attribute):
+        base = _template_value(node.value, namespace)
+        if base is MISSING:
+            return MISSING
+        return _AS_IMPORTED.get(id(base), {}).get(node.attr, getattr(base, node.attr, MISSING))
+    return MISSING
 
 
 # numpy functions that map scalars to scalars
