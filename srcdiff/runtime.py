@@ -103,6 +103,14 @@ def add(a, b):
     return a + b
 
 
+def sum_cotangent(g, x, y, first):
+    """The cotangent of ``x`` (``first``) or ``y`` in ``x + y``: its part of ``g`` where ``+`` joins lists or
+    tuples, else ``g`` summed to its shape."""
+    if isinstance(x, (list, tuple)):
+        return g[:len(x)] if first else g[len(x):]
+    return unbroadcast(g, x if first else y)
+
+
 def index_add(g, x, index):
     """Cotangent of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index`` (repeats accumulate)."""
     if isinstance(x, (list, tuple)):

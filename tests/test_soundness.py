@@ -485,3 +485,72 @@ def repeated_pairs_of_indices(x):
     (repeated_pairs_of_indices, (np.array([1.0, 2.0, 3.0]),))])
 def test_updates_at_repeated_positions_along_any_axis(function, args):
     testing.assert_grad(function, *args)
+
+
+# ---- loops and shapes -----------------------------------------------------------------------------------------
+
+
+def layers_of_different_shapes(x, w1, w2):
+    for w in [w1, w2]:
+        x = np.tanh(x @ w)
+    return np.sum(x)
+
+
+def squashed(v):
+    return np.tanh(v)
+
+
+def helper_result_used_in_some_iterations(x, w1, w2):
+    s = 0.0
+    for i, w in enumerate([w1, w2]):
+        h = squashed(x @ w)
+        if i == 1:
+            s = s + np.sum(h)
+    return s
+
+
+def tuples_concatenated(a, b):
+    t = (a,) + (b,)
+    return t[0] * t[1]
+
+
+def parameter_rebound_to_another_shape(x, flag):
+    if flag > 0:
+        x = np.ones(3) * x
+    return np.sum(x ** 2)
+
+
+def name_first_assigned_after_an_early_return(x):
+    for i in range(3):
+        if x > 100.0:
+            return x
+        y = x * i
+    return y
+
+
+@pytest.mark.parametrize("function, args, wrt", [
+    (layers_of_different_shapes, (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((3, 4), 0.1)), (0, 1, 2)),
+    (helper_result_used_in_some_iterations,
+     (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((2, 4), 0.1)), (0, 1, 2)),
+    (tuples_concatenated, (2.0, 3.0), (0, 1)),
+    (parameter_rebound_to_another_shape, (1.5, 1), 0),
+    (parameter_rebound_to_another_shape, (1.5, 0), 0),
+    (name_first_assigned_after_an_early_return, (1.5,), 0),
+    (name_first_assigned_after_an_early_return, (150.0,), 0)])
+def test_loops_and_shapes(function, args, wrt):
+    testing.assert_grad(function, *args, wrt=wrt)
+
+
+def with_star_args(x, *rest, z=1.0):
+    return x * z
+
+
+def with_keyword_arguments(x, **options):
+    return x * 2.0
+
+
+@pytest.mark.parametrize("function", [with_star_args, with_keyword_arguments])
+def test_star_arguments_are_a_located_error(function):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as caught:
+        srcdiff.grad(function)(1.5)
+    assert caught.value.filename == __file__

@@ -221,6 +221,7 @@ class ReverseMode:
         self._place = self._positions()
         self._conditions: dict = {}  # id(If) -> name of its recorded test
         self._counters: dict = {}  # id(While) -> name of its trip counter
+        self._zeroed: set = set()  # names the backward sweep reads to shape a zero cotangent
 
     # ---- planning --------------------------------------------------------------------------------------
 
@@ -230,6 +231,11 @@ class ReverseMode:
             if isinstance(statement.value, (ast.Tuple, ast.List)):
                 names.add(statement.targets[0].id)
         return names
+
+    def _may_concatenate(self, operation: Operation) -> bool:
+        """Whether ``operation`` is ``a + b`` where an operand may be a list or a tuple."""
+        return operation.rule.primal is ast.Add and len(operation.args) == 2 and any(
+            isinstance(arg, ast.Name) and arg.id in self.containers for arg in operation.args)
 
     def _range_counters(self) -> set:
         """Names that only count through a range (``for i in _r1`` with ``_r1 = range(...)``): integers."""
@@ -348,6 +354,14 @@ class ReverseMode:
             expression = _call(self.context.reference(self._runtime("index_add")), g, _load(base.id),
                                index_value(index))
             contributions = [Contribution(base.id, expression)]
+        elif operation.kind == "rule" and self._may_concatenate(operation):
+            # lists or tuples joined by +: each operand's cotangent is its part of g
+            concatenated = self.context.reference(self._runtime("sum_cotangent"))
+            left, right = operation.args
+            contributions = [Contribution(arg.id, _call(concatenated, g, copy.deepcopy(left),
+                                                        copy.deepcopy(right), ast.Constant(first)))
+                             for arg, first in ((left, True), (right, False))
+                             if isinstance(arg, ast.Name) and arg.id in self.active]
         elif operation.kind == "rule":
             contributions = self._rule_contributions(statement, target, operation, g)
         elif operation.kind == "call":
@@ -669,7 +683,8 @@ class ReverseMode:
         return _method(self.tape, "pop")
 
     def possibly_unbound(self) -> list:
-        """Saved names that may have no value yet where they are first pushed: they start as None."""
+        """Saved names that may have no value yet where they are first pushed, and names a zero cotangent is
+        shaped like that may have none: they start as None."""
         params = set(_parameters(self.function))
         unbound = []
         defined = set(params)
@@ -679,6 +694,8 @@ class ReverseMode:
                 defined.add(name)
             elif self._saves(statement) and name not in defined and name not in unbound:
                 unbound.append(name)
+        # a zero cotangent shaped like a name that a skipped branch or an early return left unassigned
+        unbound += sorted(self._zeroed - defined - set(unbound))
         return unbound
 
     # ---- the backward sweep ----------------------------------------------------------------------------
@@ -788,6 +805,7 @@ class ReverseMode:
         primal = self.namer.primal(adjoint)
         if self.scalar:
             return _assign(adjoint, ast.Constant(0.0))
+        self._zeroed.add(primal)
         return _assign(adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal)))
 
     def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:

@@ -68,7 +68,7 @@ forward_kind(builtins.sum, "additive", 0, 1)
 
 for _helper, _positions in [
     (runtime.unbroadcast, (0,)), (runtime.unbroadcast_product, (0, 1)), (runtime.reduced_cotangent, (0,)),
-    (runtime.index_add, (0,)),
+    (runtime.index_add, (0,)), (runtime.sum_cotangent, (0,)),
     (runtime.matmul_left, (0, 2)), (runtime.matmul_right, (0, 1)), (runtime.dot_left, (0, 2)),
     (runtime.dot_right, (0, 1)), (runtime.inner_left, (0, 2)), (runtime.inner_right, (0, 1)),
     (runtime.zero_at, (0,)), (runtime.written_cotangent, (0,)), (runtime.tangent_like, (0,)),
