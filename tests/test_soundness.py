@@ -554,3 +554,17 @@ def test_star_arguments_are_a_located_error(function):
     with pytest.raises(srcdiff.UnsupportedSyntaxError) as caught:
         srcdiff.grad(function)(1.5)
     assert caught.value.filename == __file__
+
+
+def stops_in_the_debugger(x):
+    breakpoint()
+    return np.sum(x ** 2)
+
+
+def test_breakpoint_in_the_function_stops_in_the_gradient(monkeypatch):
+    import sys
+
+    stops = []
+    monkeypatch.setattr(sys, "breakpointhook", lambda *args, **kwargs: stops.append(1))
+    srcdiff.grad(stops_in_the_debugger)(np.array([1.0, 2.0]))
+    assert stops == [1]
