@@ -116,8 +116,8 @@ class Simplify(ast.NodeTransformer):
 
     def visit_Assign(self, node):
         original = node.value
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id in self.primal \
-                and not isinstance(original, ast.Name):
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if isinstance(target, ast.Name) and target.id in self.primal and not isinstance(original, ast.Name):
             original = copy.deepcopy(original)
             self.generic_visit(node)
             if isinstance(node.value, ast.Name):
@@ -126,12 +126,13 @@ class Simplify(ast.NodeTransformer):
         return self.generic_visit(node)
 
     def visit_Compare(self, node):
+        """``3 == 0`` is False (rules guard a power's exponent with ``y == 0``)."""
         self.generic_visit(node)
-        if len(node.ops) == 1 and isinstance(node.left, ast.Constant) and isinstance(node.comparators[0], ast.Constant) \
-                and type(node.ops[0]) in _COMPARE and all(type(c.value) in (int, float, bool)
-                                                          for c in (node.left, node.comparators[0])):
-            return ast.copy_location(
-                ast.Constant(_COMPARE[type(node.ops[0])](node.left.value, node.comparators[0].value)), node)
+        operands = [node.left] + node.comparators
+        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE and all(
+                isinstance(n, ast.Constant) and type(n.value) in (int, float, bool) for n in operands):
+            value = _COMPARE[type(node.ops[0])](node.left.value, node.comparators[0].value)
+            return ast.copy_location(ast.Constant(value), node)
         return node
 
     def visit_BinOp(self, node):
@@ -161,15 +162,6 @@ class Simplify(ast.NodeTransformer):
                 return right
         if isinstance(node.op, ast.Div) and _is_number(right, 1):
             return left
-        return node
-
-    def visit_Compare(self, node):  # 3 == 0 is False (rules guard a power's exponent with y == 0)
-        self.generic_visit(node)
-        operands = [node.left] + node.comparators
-        if len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq) and all(
-                isinstance(n, ast.Constant) and type(n.value) in (int, float) for n in operands):
-            equal = node.left.value == node.comparators[0].value
-            return ast.copy_location(ast.Constant(equal == isinstance(node.ops[0], ast.Eq)), node)
         return node
 
     def visit_UnaryOp(self, node):
