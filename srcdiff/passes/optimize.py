@@ -213,14 +213,14 @@ def propagate_copies(function: ast.FunctionDef) -> None:
             target = node.target
             if isinstance(target, ast.Name):
                 stores[target.id] = stores.get(target.id, 0) + 1
-    replacements: dict = {}  # alias -> the name it copies (each name assigned once: one pass replaces them all)
-    for statement in function.body:
+    replacements: dict = {}  # alias -> the name it copies, applied to each later statement in one pass
+    replacer = _ReplaceAll(replacements)
+    for index, statement in enumerate(function.body):
+        statement = function.body[index] = replacer.visit(statement)
         if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)
                 and isinstance(statement.targets[0], ast.Name)):
             continue
-        alias = statement.targets[0].id
-        original = replacements[statement.value.id].id if statement.value.id in replacements else \
-            statement.value.id
+        alias, original = statement.targets[0].id, statement.value.id
         original_stores = stores.get(original, 0)
         # the original has one value throughout: a parameter never reassigned, or a local assigned once (before
         # the copy, which reads it)
@@ -230,7 +230,6 @@ def propagate_copies(function: ast.FunctionDef) -> None:
         replacements[alias] = ast.Name(id=original, ctx=ast.Load())
         statement.value = None  # marks the copy for removal
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
-    _ReplaceAll(replacements).visit(function)
 
 
 def propagate_constants(function: ast.FunctionDef) -> None:
@@ -243,8 +242,10 @@ def propagate_constants(function: ast.FunctionDef) -> None:
         elif isinstance(node, ast.Nonlocal):
             for name in node.names:
                 stores[name] = stores.get(name, 0) + 2  # shared with a closure: leave it alone
-    replacements: dict = {}
-    for statement in function.body:
+    replacements: dict = {}  # name -> its number, applied to each later statement in one pass
+    replacer = _ReplaceAll(replacements)
+    for index, statement in enumerate(function.body):
+        statement = function.body[index] = replacer.visit(statement)
         if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
                 and isinstance(statement.value, ast.Constant) and type(statement.value.value) in (int, float)):
             continue
@@ -254,7 +255,6 @@ def propagate_constants(function: ast.FunctionDef) -> None:
         replacements[name] = statement.value
         statement.value = None
     function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
-    _ReplaceAll(replacements).visit(function)
 
 
 def keep_reductions_scalar(function: ast.FunctionDef) -> None:
@@ -375,19 +375,24 @@ def inline_single_use(body: list, protected: set) -> list:
                 counter[node.id] = counter.get(node.id, 0) + 1
     out: list = []
     for statement in body:
-        previous = out[-1] if out else None
-        if (isinstance(previous, ast.Assign) and isinstance(previous.targets[0], ast.Name)
-                and previous.targets[0].id not in protected
-                and loads.get(previous.targets[0].id) == 1 and stores.get(previous.targets[0].id) == 1
-                and isinstance(previous.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript))
-                and isinstance(statement, ast.Assign) and any(
-                    isinstance(n, ast.Name) and n.id == previous.targets[0].id for n in ast.walk(statement.value))):
+        while out and _folds_into(out[-1], statement, loads, stores, protected):
+            previous = out.pop()
             # the temporary is gone: its expression moves, uncopied
             statement.value = _ReplaceAll({previous.targets[0].id: previous.value}, copy_values=False).visit(
                 statement.value)
-            out.pop()
         out.append(statement)
     return out
+
+
+def _folds_into(previous, statement, loads: dict, stores: dict, protected: set) -> bool:
+    """Whether ``previous`` assigns a temporary that ``statement`` alone reads, and can move into it."""
+    if not (isinstance(previous, ast.Assign) and isinstance(previous.targets[0], ast.Name)
+            and isinstance(statement, ast.Assign)):
+        return False
+    name = previous.targets[0].id
+    return (name not in protected and loads.get(name) == 1 and stores.get(name) == 1
+            and isinstance(previous.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript))
+            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(statement.value)))
 
 
 def _is_seed(statement) -> bool:
