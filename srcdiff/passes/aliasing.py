@@ -21,10 +21,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-VIEW_FUNCTIONS = {"reshape", "ravel", "view", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims",
-                  "asarray", "asanyarray", "diagonal", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d",
-                  "flip", "fliplr", "flipud", "rot90", "real", "imag", "split", "array_split", "hsplit",
-                  "vsplit", "reversed", "iter"}
+# calls that may return a view of their first argument (or of the object whose method they are): those the
+# normal form already refused views of, and the others numpy has
+RESHAPING = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray", "atleast_1d", "atleast_2d",
+             "broadcast_to", "T", "swapaxes", "moveaxis"}
+VIEW_FUNCTIONS = RESHAPING | {"view", "asanyarray", "diagonal", "atleast_3d", "flip", "fliplr", "flipud", "rot90",
+                              "real", "imag", "split", "array_split", "hsplit", "vsplit", "reversed", "iter"}
+# methods that change the object they are called on (lists, arrays, dicts, sets)
+UPDATING_METHODS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "fill", "resize",
+                    "put", "itemset", "setfield", "update", "setdefault", "popitem", "add", "discard"}
 _VIEW_ATTRIBUTES = {"T", "real", "imag", "flat", "mT"}
 
 
@@ -58,8 +63,7 @@ def updates_in_place(function: ast.FunctionDef, name: str) -> bool:
         if isinstance(target, ast.Name) and target.id == name:
             return True
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(
-                node.func.value, ast.Name) and node.func.value.id == name and node.func.attr in (
-                "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "fill", "resize"):
+                node.func.value, ast.Name) and node.func.value.id == name and node.func.attr in UPDATING_METHODS:
             return True
     return False
 

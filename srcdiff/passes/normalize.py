@@ -113,11 +113,10 @@ class Normalizer:
         """``_rt.check_unshared(...)`` before an update another name may see (see passes/aliasing.py)."""
         views, other, origin, augmented = self._shared[id(node)]
         if augmented:
-            name = node.target.id
-            message = (f"{name} {_OPERATORS.get(type(node.op), '?')}= ... updates the array {name} in place, "
-                       f"but {other} shares its memory{_bound_at(origin)} and is read afterwards: srcdiff "
-                       f"would not see {other} change; write {name} = {name} "
-                       f"{_OPERATORS.get(type(node.op), '?')} ... to make a new array, or make {other} a copy")
+            name, operator = node.target.id, _OPERATORS.get(type(node.op), "?")
+            message = (f"{name} {operator}= ... updates the array {name} in place, but {other} shares its "
+                       f"memory{_bound_at(origin)} and is read afterwards: srcdiff would not see {other} change; "
+                       f"write {name} = {name} {operator} ... to make a new array, or make {other} a copy")
         else:
             target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
             name = target.value.id if isinstance(target, ast.Subscript) else "the list"
@@ -317,11 +316,10 @@ class Normalizer:
         if any(k.arg == "out" for k in call.keywords):
             return "it writes into its out= argument"
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in _UPDATING_METHODS:
-            callee = self.context.resolve(func)
-            if not isinstance(callee, types.FunctionType):
-                return f".{func.attr}() changes {ast.unparse(func.value)} in place"
         callee = self.context.resolve(func)
+        if isinstance(func, ast.Attribute) and func.attr in aliasing.UPDATING_METHODS and not isinstance(
+                callee, types.FunctionType):
+            return f".{func.attr}() changes {ast.unparse(func.value)} in place"
         if getattr(callee, "__name__", None) in _UPDATING_FUNCTIONS:
             return f"{callee.__name__} changes its argument in place"
         if isinstance(callee, types.FunctionType):
@@ -620,8 +618,7 @@ class Normalizer:
         return isinstance(self.context.resolve(node), (types.ModuleType, type))
 
 
-_VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray", "atleast_1d",
-                   "atleast_2d", "broadcast_to", "T", "swapaxes", "moveaxis"}
+_VIEW_FUNCTIONS = aliasing.RESHAPING
 
 
 def _view_source(value):
@@ -657,8 +654,6 @@ def _may_be_view(value) -> bool:
     return False
 
 
-_UPDATING_METHODS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "fill", "resize",
-                     "put", "itemset", "setfield", "update", "setdefault", "popitem", "add", "discard"}
 _UPDATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "shuffle", "put_along_axis"}
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
               ast.FloorDiv: "//", ast.Mod: "%"}

@@ -210,6 +210,7 @@ class ReverseMode:
         # for a variant called with Python floats only, every value is a float: all shapes are ()
         self.scalar = scalar
         self.containers = self._container_names(checked)
+        self._integers = self._range_counters()
         self.shapes = {n: "()" for n in _all_names(function)} if scalar else shape_classes(function, context)
         self.representatives = self._representatives()
         self._plans: dict = {}  # id(assignment) -> list of Contribution
@@ -375,7 +376,7 @@ class ReverseMode:
             _, value = operation.args
             if isinstance(value, ast.Name) and value.id in self.active:
                 item = ast.Subscript(value=g, slice=copy.deepcopy(operation.index), ctx=ast.Load())
-                if _may_repeat(operation.index, self._range_counters()):
+                if _may_repeat(operation.index, self._integers):
                     item = _call(self.context.reference(self._runtime("written_cotangent")), g,
                                  copy.deepcopy(operation.index))
                 unbroadcast = self.context.reference(self._runtime("unbroadcast"))
