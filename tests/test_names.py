@@ -3,11 +3,6 @@
 Every case is checked against central finite differences, or expects a srcdiff error located in the user's file.
 """
 
-import importlib.util
-import sys
-import textwrap
-import uuid
-
 import numpy as np
 import pytest
 
@@ -15,16 +10,11 @@ import srcdiff
 from srcdiff import parsing, testing
 from srcdiff.errors import SrcdiffError
 
+from source_modules import import_source
+
 
 def load(tmp_path, source: str):
-    name = f"names_{uuid.uuid4().hex[:10]}"
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source).lstrip("\n"))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_source(tmp_path, source, "names")
 
 
 def line_of(module, marker: str) -> int:

@@ -10,9 +10,6 @@ import gc
 import importlib
 import importlib.util
 import os
-import sys
-import textwrap
-import uuid
 import weakref
 
 import numpy as np
@@ -22,17 +19,12 @@ import srcdiff
 from srcdiff import cache, testing
 from srcdiff.errors import SourceUnavailableError
 
+from source_modules import import_source
+
 
 def load(tmp_path, source: str, name: str | None = None):
     """Write ``source`` to a new module file and import it."""
-    name = name or f"staleness_{uuid.uuid4().hex[:10]}"
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source).lstrip("\n"))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_source(tmp_path, source, "staleness", name)
 
 
 def numeric(fun, *args, wrt=0):
