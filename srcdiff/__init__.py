@@ -24,6 +24,7 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'srcdiff' has no attribute {name!r}")
 
+
 __all__ = [
     "grad",
     "value_and_grad",

@@ -15,7 +15,11 @@ from .parsing import parse_function, require_code
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error classes
 runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
-    message, filename=filename, lineno=lineno, source_line=linecache.getline(filename, lineno) or None)
+    message,
+    filename=filename,
+    lineno=lineno,
+    source_line=linecache.getline(filename, lineno) or None,
+)
 
 
 def _refuse_variadic(function):
@@ -32,10 +36,14 @@ def _refuse_variadic(function):
             f"(around {getattr(wrapped, '__qualname__', wrapped)!s}) taking {what}",
             special,
             hint=f"give the wrapper named parameters, or differentiate the undecorated function: "
-            f"srcdiff.grad({function.__name__}.__wrapped__)")
-    raise parsed.error(UnsupportedSyntaxError,
-                       f"srcdiff cannot differentiate a function with {what} ({parsed.name})", special,
-                       hint="name every parameter")
+            f"srcdiff.grad({function.__name__}.__wrapped__)",
+        )
+    raise parsed.error(
+        UnsupportedSyntaxError,
+        f"srcdiff cannot differentiate a function with {what} ({parsed.name})",
+        special,
+        hint="name every parameter",
+    )
 
 
 class GradientFunction:
@@ -45,8 +53,16 @@ class GradientFunction:
     checks the inputs, calls the generated gradient and gives each gradient its input's shape and dtype.
     """
 
-    def __init__(self, function, wrt, with_value: bool, disk_cache=None, has_aux: bool = False,
-                 mode: str = "grad", tangent_wrt: tuple | None = None):
+    def __init__(
+        self,
+        function,
+        wrt,
+        with_value: bool,
+        disk_cache=None,
+        has_aux: bool = False,
+        mode: str = "grad",
+        tangent_wrt: tuple | None = None,
+    ):
         if not callable(function):
             raise SrcdiffError(f"grad needs a function, got {function!r}")
         # a bound method: differentiate its function, with the object as a constant first argument
@@ -55,7 +71,8 @@ class GradientFunction:
             if mode != "grad":
                 raise SrcdiffError(
                     f"{mode} takes a plain function: pass {function.__func__.__qualname__} and the object as its "
-                    "first argument")
+                    "first argument"
+                )
             function = function.__func__
         # a decorated function is differentiated as it runs: the wrapper's own code, which calls the function
         # it wraps (parsing reads the wrapper's source, not the wrapped one's)
@@ -66,10 +83,15 @@ class GradientFunction:
         if self.bound_object is not None:
             parameters = list(self.signature.parameters.values())
             self.signature = self.signature.replace(parameters=parameters[1:])
-        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
+        if any(
+            p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()
+        ):
             _refuse_variadic(self.function)
-        parameters = [p.name for p in self.signature.parameters.values()
-                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        parameters = [
+            p.name
+            for p in self.signature.parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
         self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
         self.single = not isinstance(wrt, (tuple, list))
         self.disk_cache = disk_cache
@@ -96,16 +118,28 @@ class GradientFunction:
         entry = cache.get(cache_key, self.function)
         if entry is None:
             directory = disk_cache.disk_directory(self.disk_cache)
-            derivative = disk_cache.load(directory, self.function, self.wrt, options) if directory else None
+            derivative = (
+                disk_cache.load(directory, self.function, self.wrt, options) if directory else None
+            )
             if derivative is None:
-                derivative = compiler.derive(self.function, self.wrt, with_value=self.with_value,
-                                             has_aux=self.has_aux, mode=self.mode,
-                                             tangent_wrt=self.tangent_wrt)
+                derivative = compiler.derive(
+                    self.function,
+                    self.wrt,
+                    with_value=self.with_value,
+                    has_aux=self.has_aux,
+                    mode=self.mode,
+                    tangent_wrt=self.tangent_wrt,
+                )
                 if directory:
                     disk_cache.store(directory, self.function, self.wrt, options, derivative)
             names = (derivative.entry, derivative.floats_entry or derivative.entry)
-            inner = loader.compile_entry(derivative.source, derivative.filename, names,
-                                         derivative.injected, derivative.free_vars)
+            inner = loader.compile_entry(
+                derivative.source,
+                derivative.filename,
+                names,
+                derivative.injected,
+                derivative.free_vars,
+            )
             entry = (derivative, inner)
             cache.put(cache_key, entry)
         derivative, (inner, floats_inner) = entry
@@ -116,14 +150,23 @@ class GradientFunction:
         # the function's own code is checked.
         attributes = ("__defaults__", "__kwdefaults__") if self.mode == "vjp" else ()
         attributes += () if derivative.assumptions else ("__code__",)
-        guards = guards + cache.absolute(cache.root_guards(self.function, attributes), self.function)
+        guards = guards + cache.absolute(
+            cache.root_guards(self.function, attributes), self.function
+        )
         self.check = cache.checker(guards)
         # jvp and hvp functions take the tangents after every argument: they are called with all of them
-        self.compiled = loader.bind(inner, self.function, derivative.entry, derivative.entry,
-                                    defaults=self.mode in ("grad", "vjp"))
+        self.compiled = loader.bind(
+            inner,
+            self.function,
+            derivative.entry,
+            derivative.entry,
+            defaults=self.mode in ("grad", "vjp"),
+        )
         floats = self.compiled
         if derivative.floats_entry is not None:
-            floats = loader.bind(floats_inner, self.function, derivative.floats_entry, derivative.floats_entry)
+            floats = loader.bind(
+                floats_inner, self.function, derivative.floats_entry, derivative.floats_entry
+            )
         if self.caller is not None:
             self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
         return self.compiled, floats, self.check
@@ -160,8 +203,14 @@ class GradientFunction:
     def shape_like(self, gradients, inputs):
         """One gradient (``single``) or a tuple of them, each with the shape and dtype of its input."""
         if len(inputs) == 1:
-            gradients = _own_memory((runtime.match(gradients if not isinstance(gradients, tuple) else gradients[0],
-                                                   inputs[0]),), inputs)
+            gradients = _own_memory(
+                (
+                    runtime.match(
+                        gradients if not isinstance(gradients, tuple) else gradients[0], inputs[0]
+                    ),
+                ),
+                inputs,
+            )
         else:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
         return gradients[0] if self.single else _own_memory(gradients, inputs)
@@ -246,27 +295,47 @@ def _make_caller(state: GradientFunction):
         taken.add(candidate)
         return candidate
 
-    for internal in ("state", "check_input", "default", "unset", "type", "float", "compiled", "floats", "guards",
-                     "refresh", "value", "gradient", "bound_object"):
+    for internal in (
+        "state",
+        "check_input",
+        "default",
+        "unset",
+        "type",
+        "float",
+        "compiled",
+        "floats",
+        "guards",
+        "refresh",
+        "value",
+        "gradient",
+        "bound_object",
+    ):
         n[internal] = fresh("_" + internal if internal not in ("refresh",) else internal)
     parameters, arguments, fill = [], [], []
     keyword_only_started = False
-    offset = 1 if state.bound_object is not None else 0  # the function's own position of a parameter
+    offset = (
+        1 if state.bound_object is not None else 0
+    )  # the function's own position of a parameter
     for position, parameter in enumerate(user_parameters):
         text = parameter.name
         if parameter.default is not parameter.empty:
             text += f"={n['unset']}"
-            fill.append(f"        if {parameter.name} is {n['unset']}:\n"
-                        f"            {parameter.name} = {n['default']}({position + offset}, {parameter.name!r})")
+            fill.append(
+                f"        if {parameter.name} is {n['unset']}:\n"
+                f"            {parameter.name} = {n['default']}({position + offset}, {parameter.name!r})"
+            )
         if parameter.kind == parameter.KEYWORD_ONLY and not keyword_only_started:
             parameters.append("*")
             keyword_only_started = True
         parameters.append(text)
-        arguments.append(f"{parameter.name}={parameter.name}" if parameter.kind == parameter.KEYWORD_ONLY
-                         else parameter.name)
+        arguments.append(
+            f"{parameter.name}={parameter.name}"
+            if parameter.kind == parameter.KEYWORD_ONLY
+            else parameter.name
+        )
     if any(p.kind == p.POSITIONAL_ONLY for p in user_parameters):
         last = max(i for i, p in enumerate(user_parameters) if p.kind == p.POSITIONAL_ONLY)
-        parameters.insert(last + 1 + sum(1 for p in parameters[:last + 1] if p == "*"), "/")
+        parameters.insert(last + 1 + sum(1 for p in parameters[: last + 1] if p == "*"), "/")
     defaults = {}
     # with Python floats in every parameter, the variant for floats (when there is one) applies
     if state.bound_object is not None:  # the object of a bound method goes first
@@ -281,7 +350,9 @@ def _make_caller(state: GradientFunction):
         fast = f"return ({call},)"
     # with Python floats in the parameters differentiated against, the gradients only need to be floats
     gradients = [fresh(f"_g{i}") for i in range(len(state.wrt))]
-    as_floats = ", ".join(f"({g} if {n['type']}({g}) is {n['float']} else {n['float']}({g}))" for g in gradients)
+    as_floats = ", ".join(
+        f"({g} if {n['type']}({g}) is {n['float']} else {n['float']}({g}))" for g in gradients
+    )
     if len(gradients) == 1 and not state.single:
         as_floats = f"({as_floats},)"
     elif len(gradients) > 1:
@@ -289,11 +360,18 @@ def _make_caller(state: GradientFunction):
     unpacked = ", ".join(gradients) + ("," if len(gradients) == 1 else "")
     compiled_call = f"{n['compiled']}({', '.join(arguments)})"
     if state.with_value:
-        wrt_fast = (f"{n['value']}, ({unpacked}) = {compiled_call}" if len(gradients) > 1
-                    else f"{n['value']}, {gradients[0]} = {compiled_call}")
+        wrt_fast = (
+            f"{n['value']}, ({unpacked}) = {compiled_call}"
+            if len(gradients) > 1
+            else f"{n['value']}, {gradients[0]} = {compiled_call}"
+        )
         wrt_fast += f"\n            return {n['value']}, {as_floats}"
     else:
-        wrt_fast = f"{unpacked} = {compiled_call}" if len(gradients) > 1 else f"{gradients[0]} = {compiled_call}"
+        wrt_fast = (
+            f"{unpacked} = {compiled_call}"
+            if len(gradients) > 1
+            else f"{gradients[0]} = {compiled_call}"
+        )
         wrt_fast += f"\n            return {as_floats}"
     checks = "\n".join(f"        {n['check_input']}({w}, {w!r})" for w in state.wrt)
     text = _CALLER.format(
@@ -301,11 +379,19 @@ def _make_caller(state: GradientFunction):
         defaults="".join(f", {d}" for d in defaults),
         parameters=", ".join(parameters),
         fill_defaults="\n".join(fill),
-        all_floats="False" if state.has_aux else " and ".join(
-            f"{n['type']}({p}) is {n['float']}" for p in state.signature.parameters),
+        all_floats=(
+            "False"
+            if state.has_aux
+            else " and ".join(
+                f"{n['type']}({p}) is {n['float']}" for p in state.signature.parameters
+            )
+        ),
         fast=fast,
-        wrt_floats="False" if state.has_aux else " and ".join(
-            f"{n['type']}({w}) is {n['float']}" for w in state.wrt),
+        wrt_floats=(
+            "False"
+            if state.has_aux
+            else " and ".join(f"{n['type']}({w}) is {n['float']}" for w in state.wrt)
+        ),
         wrt_fast=wrt_fast,
         checks=checks,
         arguments=", ".join(arguments),
@@ -329,11 +415,14 @@ def _make_caller(state: GradientFunction):
             return function.__kwdefaults__[parameter]
         raise TypeError(f"{function.__qualname__}() missing required argument: {parameter!r}")
 
-    caller = namespace["__srcdiff_caller__"](state, _check_input, default, _UNSET, type, float,
-                                             *defaults.values())
+    caller = namespace["__srcdiff_caller__"](
+        state, _check_input, default, _UNSET, type, float, *defaults.values()
+    )
     caller.__qualname__ = name
     caller.__module__ = state.function.__module__
-    caller.__doc__ = f"The gradient of {state.function.__qualname__} with respect to {', '.join(state.wrt)}."
+    caller.__doc__ = (
+        f"The gradient of {state.function.__qualname__} with respect to {', '.join(state.wrt)}."
+    )
     caller.__signature__ = state.signature
     caller.srcdiff = state
     return caller
@@ -344,8 +433,11 @@ def _parameters(function) -> list:
         signature = inspect.signature(function, follow_wrapped=False)
     except (TypeError, ValueError):
         return []
-    return [p.name for p in signature.parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _own_memory(gradients: tuple, inputs: tuple) -> tuple:
@@ -353,9 +445,13 @@ def _own_memory(gradients: tuple, inputs: tuple) -> tuple:
     or with another gradient, so that ``g *= lr`` changes that gradient alone."""
     out = []
     for gradient in gradients:
-        if isinstance(gradient, np.ndarray) and (not gradient.flags.writeable or any(
+        if isinstance(gradient, np.ndarray) and (
+            not gradient.flags.writeable
+            or any(
                 isinstance(other, np.ndarray) and np.may_share_memory(gradient, other)
-                for other in (*inputs, *out))):
+                for other in (*inputs, *out)
+            )
+        ):
             gradient = gradient.copy()
         out.append(gradient)
     return tuple(out)
@@ -363,9 +459,13 @@ def _own_memory(gradients: tuple, inputs: tuple) -> tuple:
 
 def _check_input(value, name: str) -> None:
     """Differentiation needs floating-point inputs: reject integers and the like with a clear error."""
-    if isinstance(value, np.matrix):  # * and ** are matrix products on it: numpy's array rules do not hold
-        raise InputTypeError(f"cannot differentiate with respect to {name}: it is an np.matrix, whose * and ** "
-                             "are matrix products; pass np.asarray(value) and write @ for matrix products")
+    if isinstance(
+        value, np.matrix
+    ):  # * and ** are matrix products on it: numpy's array rules do not hold
+        raise InputTypeError(
+            f"cannot differentiate with respect to {name}: it is an np.matrix, whose * and ** "
+            "are matrix products; pass np.asarray(value) and write @ for matrix products"
+        )
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             return
@@ -393,7 +493,9 @@ def _second_derivative(gradient, wrt):
     """``grad(grad(f))``: the derivative of a scalar gradient, by forward mode over the gradient's code."""
     inner = gradient.srcdiff
     if inner.mode != "grad" or inner.has_aux or inner.with_value or not inner.single:
-        raise SrcdiffError("grad of a gradient needs a plain grad(f) with a single wrt as the inner function")
+        raise SrcdiffError(
+            "grad of a gradient needs a plain grad(f) with a single wrt as the inner function"
+        )
     parameters = [p.name for p in inner.signature.parameters.values()]
     outer = compiler.resolve_wrt(parameters, wrt, inner.function.__name__)
     state = GradientFunction(inner.function, inner.wrt, False, None, mode="hvp", tangent_wrt=outer)
@@ -406,7 +508,8 @@ def _second_derivative(gradient, wrt):
         if np.ndim(inner_argument) != 0:
             raise NonScalarOutputError(
                 f"grad of grad({inner.function.__name__}) needs a scalar gradient, but it has shape "
-                f"{np.shape(inner_argument)}; use srcdiff.hessian for the matrix of second derivatives")
+                f"{np.shape(inner_argument)}; use srcdiff.hessian for the matrix of second derivatives"
+            )
         partials = []
         for position in positions:
             tangents = [1.0 if p == position else runtime.zeros_like(args[p]) for p in positions]
@@ -414,7 +517,8 @@ def _second_derivative(gradient, wrt):
             if np.ndim(first) != 0:
                 raise NonScalarOutputError(
                     f"grad of grad({inner.function.__name__}) needs a scalar gradient, but it has shape "
-                    f"{np.shape(first)}; use srcdiff.hessian for the matrix of second derivatives")
+                    f"{np.shape(first)}; use srcdiff.hessian for the matrix of second derivatives"
+                )
             partials.append(tangent)
         return partials[0] if not isinstance(wrt, (tuple, list)) else tuple(partials)
 
@@ -439,7 +543,8 @@ def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
         raise SrcdiffError(
             f"srcdiff takes derivatives up to the second order: {fun.__name__} is already a second derivative "
             "(forward mode over the gradient code), and third derivatives are not implemented",
-            hint="for the second derivative use srcdiff.grad(srcdiff.grad(f)), srcdiff.hessian or srcdiff.hvp")
+            hint="for the second derivative use srcdiff.grad(srcdiff.grad(f)), srcdiff.hessian or srcdiff.hvp",
+        )
     if isinstance(getattr(fun, "srcdiff", None), GradientFunction) and fun.srcdiff.mode == "grad":
         return _second_derivative(fun, wrt)
     return _prepared(GradientFunction(fun, wrt, False, cache, has_aux).caller)
@@ -447,7 +552,8 @@ def grad(fun=None, wrt=0, *, has_aux=False, cache=None):
 
 def _prepared(caller):
     """Generate the code now if possible, so that inspect.getsource shows it before the first call; where it
-    is not possible yet (a function it calls is defined later), the first call tries again and reports."""
+    is not possible yet (a function it calls is defined later), the first call tries again and reports.
+    """
     try:
         caller.refresh()
     except SrcdiffError:
@@ -505,7 +611,9 @@ def vjp(fun, *args, wrt=0, has_aux=False):
     called more than once (each further call runs the forward sweep again).
     """
     options = (wrt if isinstance(wrt, (int, str)) else tuple(wrt), has_aux)
-    state = _VJP_STATES.get(fun, options, lambda: GradientFunction(fun, wrt, False, None, has_aux, mode="vjp"))
+    state = _VJP_STATES.get(
+        fun, options, lambda: GradientFunction(fun, wrt, False, None, has_aux, mode="vjp")
+    )
     inputs = state.inputs(args, {})
     compiled = state.generated
     result = compiled(*args)
@@ -532,12 +640,16 @@ def jvp(fun, args, tangents):
     """
     args, tangents = tuple(args), tuple(tangents)
     if len(args) != len(tangents):
-        raise SrcdiffError(f"jvp needs one tangent per argument: {len(args)} arguments, {len(tangents)} tangents")
+        raise SrcdiffError(
+            f"jvp needs one tangent per argument: {len(args)} arguments, {len(tangents)} tangents"
+        )
     varied = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not varied:
         output = fun(*args)
         return output, runtime.zeros_like(output)
-    state = _JVP_STATES.get(fun, (varied,), lambda: GradientFunction(fun, varied, False, None, mode="jvp"))
+    state = _JVP_STATES.get(
+        fun, (varied,), lambda: GradientFunction(fun, varied, False, None, mode="jvp")
+    )
     for index in varied:
         _check_input(args[index], state.wrt[varied.index(index)])
         if np.shape(tangents[index]) != np.shape(args[index]):
@@ -561,12 +673,16 @@ def hvp(fun, wrt=0):
         *args, vector = args_and_vector
         vectors = (vector,) if single else tuple(vector)
         if len(vectors) != len(positions):
-            raise SrcdiffError(f"hvp needs one vector per wrt argument ({len(positions)}), got {len(vectors)}")
+            raise SrcdiffError(
+                f"hvp needs one vector per wrt argument ({len(positions)}), got {len(vectors)}"
+            )
         for position, name, v in zip(positions, state.wrt, vectors):
             _check_input(args[position], name)
             if np.shape(v) != np.shape(args[position]):
-                raise SrcdiffError(f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "
-                                   f"{np.shape(args[position])}")
+                raise SrcdiffError(
+                    f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "
+                    f"{np.shape(args[position])}"
+                )
         _, product = state.generated(*state.all_arguments(args), *vectors)
         product = state.shape_like(product, [args[p] for p in positions])
         return product
@@ -599,8 +715,11 @@ def hessian(fun, wrt=0):
                 columns.append((result,) if single else result)
             for i, y in enumerate(inputs):
                 stacked = np.array([np.asarray(c[i], dtype=float) for c in columns])
-                blocks[i][j] = np.moveaxis(stacked.reshape(x.shape + y.shape), tuple(range(x.ndim)),
-                                           tuple(range(y.ndim, y.ndim + x.ndim)))
+                blocks[i][j] = np.moveaxis(
+                    stacked.reshape(x.shape + y.shape),
+                    tuple(range(x.ndim)),
+                    tuple(range(y.ndim, y.ndim + x.ndim)),
+                )
         return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
 
     hessian_function.__name__ = f"hessian_of_{getattr(fun, '__name__', 'function')}"
@@ -619,8 +738,12 @@ def jacobian(fun, wrt=0, *, mode=None):
     single = not isinstance(wrt, (tuple, list))
 
     def jacobian_function(*args):
-        names = compiler.resolve_wrt(list(inspect.signature(fun, follow_wrapped=False).parameters), wrt, fun.__name__)
-        positions = [list(inspect.signature(fun, follow_wrapped=False).parameters).index(n) for n in names]
+        names = compiler.resolve_wrt(
+            list(inspect.signature(fun, follow_wrapped=False).parameters), wrt, fun.__name__
+        )
+        positions = [
+            list(inspect.signature(fun, follow_wrapped=False).parameters).index(n) for n in names
+        ]
         chosen = mode
         if chosen is None:
             inputs = sum(np.size(args[p]) for p in positions)
@@ -659,13 +782,25 @@ def _forward_jacobian(fun, args: tuple, position: int):
         output, column = jvp(fun, args, tangents)
         columns.append(np.asarray(column, dtype=float))
     output_shape = np.shape(output)
-    stacked = np.array(columns).reshape(np.shape(x) + output_shape) if columns else np.zeros(output_shape)
-    return np.moveaxis(stacked, tuple(range(np.ndim(x))), tuple(range(len(output_shape),
-                                                                     len(output_shape) + np.ndim(x))))
+    stacked = (
+        np.array(columns).reshape(np.shape(x) + output_shape) if columns else np.zeros(output_shape)
+    )
+    return np.moveaxis(
+        stacked,
+        tuple(range(np.ndim(x))),
+        tuple(range(len(output_shape), len(output_shape) + np.ndim(x))),
+    )
 
 
-def source(fun, wrt=0, *, stage: str = "optimized", format: bool = True, with_value: bool = False,
-           mode: str = "reverse") -> str:
+def source(
+    fun,
+    wrt=0,
+    *,
+    stage: str = "optimized",
+    format: bool = True,
+    with_value: bool = False,
+    mode: str = "reverse",
+) -> str:
     """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline).
 
     ``mode="forward"`` shows the forward-mode (jvp) code instead, with tangents for ``wrt``, and

@@ -30,11 +30,15 @@ MAX_ENTRIES = 256  # keys kept (least recently used dropped first)
 MAX_VARIANTS = 4  # derivatives kept per key, for different callees or values
 
 _ENTRIES: OrderedDict = OrderedDict()
-_CHECK_FACTORIES: OrderedDict = OrderedDict()  # the text of a check -> the compiled function that makes it
+_CHECK_FACTORIES: OrderedDict = (
+    OrderedDict()
+)  # the text of a check -> the compiled function that makes it
 _LOCK = threading.Lock()
 stats = {"hits": 0, "misses": 0}
 
-ROOT_CELL = "root closure cell"  # guard namespace: name is the index of a closure cell of the function
+ROOT_CELL = (
+    "root closure cell"  # guard namespace: name is the index of a closure cell of the function
+)
 ROOT_ATTRIBUTE = "root attribute"  # guard namespace: name is an attribute of the function itself
 
 
@@ -54,8 +58,11 @@ def relative(guards, function) -> list:
             namespace, name = ROOT_CELL, cells[id(namespace)]
         elif isinstance(namespace, AttributeOf) and namespace.target is function:
             namespace = ROOT_ATTRIBUTE
-        marker = (id(namespace) if not isinstance(namespace, str) else namespace, name,
-                  value.type if isinstance(value, TypeIs) else None)
+        marker = (
+            id(namespace) if not isinstance(namespace, str) else namespace,
+            name,
+            value.type if isinstance(value, TypeIs) else None,
+        )
         if marker not in seen:
             seen.add(marker)
             out.append((namespace, name, value))
@@ -71,8 +78,10 @@ def root_guards(function, attributes=("__code__", "__defaults__", "__kwdefaults_
 def function_guards(function) -> list:
     """What a derivative that differentiated ``function``'s code assumes of it: its code and its defaults."""
     target = AttributeOf(function)
-    return [(target, attribute, getattr(function, attribute, None))
-            for attribute in ("__code__", "__defaults__", "__kwdefaults__")]
+    return [
+        (target, attribute, getattr(function, attribute, None))
+        for attribute in ("__code__", "__defaults__", "__kwdefaults__")
+    ]
 
 
 def absolute(guards, function) -> list:
@@ -116,13 +125,18 @@ def guards_hold(guards) -> bool:
 
 def checker(guards):
     """A function of no arguments that tells whether every guard (absolute) still holds, generated so that a
-    check costs one call and one comparison per guard (its objects are default arguments: local lookups)."""
+    check costs one call and one comparison per guard (its objects are default arguments: local lookups).
+    """
     if not guards:
         return _always
     terms, environment = [], {"_M": MISSING}
     for index, (namespace, name, value) in enumerate(guards):
         environment[f"n{index}"], environment[f"v{index}"] = namespace, value
-        key = repr(name) if isinstance(name, (str, int)) and not isinstance(name, bool) else f"k{index}"
+        key = (
+            repr(name)
+            if isinstance(name, (str, int)) and not isinstance(name, bool)
+            else f"k{index}"
+        )
         environment[f"k{index}"] = name
         if namespace is None:
             if name is not None:
@@ -134,8 +148,12 @@ def checker(guards):
             current = f"n{index}[{key}]"
         elif isinstance(namespace, AttributeOf):
             environment[f"n{index}"] = namespace.target
-            if isinstance(name, str) and name.isidentifier() and not name.startswith("__") or name in (
-                    "__code__", "__defaults__", "__kwdefaults__"):
+            if (
+                isinstance(name, str)
+                and name.isidentifier()
+                and not name.startswith("__")
+                or name in ("__code__", "__defaults__", "__kwdefaults__")
+            ):
                 current = f"n{index}.{name}"  # an attribute lookup, not a call of getattr
             else:
                 current = f"getattr(n{index}, {key}, _M)"
@@ -152,9 +170,11 @@ def checker(guards):
     body = "\n                and ".join(terms or ["True"])
     used = [name for name in environment if any(name in term for term in terms)]
     # the objects are closure variables of the check: no defaults to fill in at each call
-    text = (f"def make({', '.join(used)}):\n    def check():\n        try:\n            return ({body})\n"
-            "        except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n"
-            "            return False\n    return check\n")
+    text = (
+        f"def make({', '.join(used)}):\n    def check():\n        try:\n            return ({body})\n"
+        "        except (ValueError, AttributeError, KeyError, IndexError, TypeError):\n"
+        "            return False\n    return check\n"
+    )
     with _LOCK:
         make = _CHECK_FACTORIES.pop(text, None)
         if make is None:
@@ -178,7 +198,9 @@ def get(cache_key, function=None):
     with _LOCK:
         found = None
         for entry in _ENTRIES.get(cache_key, ()):
-            guards = entry[0].guards if function is None else absolute(_assumptions(entry[0]), function)
+            guards = (
+                entry[0].guards if function is None else absolute(_assumptions(entry[0]), function)
+            )
             if guards_hold(guards):
                 found = entry
                 break

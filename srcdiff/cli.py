@@ -182,7 +182,9 @@ def _check_parser() -> argparse.ArgumentParser:
         help="the point: one value per parameter of the function",
     )
     parser.add_argument(
-        "--eps", type=_step, help="finite-difference step, a positive number (default: srcdiff's choice)"
+        "--eps",
+        type=_step,
+        help="finite-difference step, a positive number (default: srcdiff's choice)",
     )
     return parser
 
@@ -210,7 +212,9 @@ def _dump(args) -> int:
         return 0
     stage = {"stage": args.stage} if args.stage else {}
     if args.order == 2 and args.mode == "forward":
-        raise CliError("--order 2 is forward mode over the reverse-mode gradient: drop --mode forward", USAGE)
+        raise CliError(
+            "--order 2 is forward mode over the reverse-mode gradient: drop --mode forward", USAGE
+        )
     mode = "hvp" if args.order == 2 else args.mode
     _print(srcdiff.source(function, wrt, format=not args.no_format, mode=mode, **stage))
     return 0
@@ -230,8 +234,15 @@ def _list(module, origin: str, wrt) -> int:
 
 
 def _is_file_target(location: str) -> bool:
-    return location.endswith(".py") or "/" in location or os.sep in location or (
-        not all(part.isidentifier() for part in location.split(".")) and os.path.exists(location))
+    return (
+        location.endswith(".py")
+        or "/" in location
+        or os.sep in location
+        or (
+            not all(part.isidentifier() for part in location.split("."))
+            and os.path.exists(location)
+        )
+    )
 
 
 def _list_file(path: str) -> int:
@@ -254,7 +265,9 @@ def _list_file(path: str) -> int:
     except SyntaxError as error:
         raise CliError(_import_failure(path, error, absolute)) from error
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise CliError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}", USAGE) from error
+        raise CliError(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}", USAGE
+        ) from error
     functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
     if not functions:
         print(f"srcdiff: {path} defines no functions", file=sys.stderr)
@@ -335,7 +348,8 @@ def _show(value) -> str:
 
 def _parse_wrt(text: str):
     """``"x"`` -> "x", ``"0"`` -> 0, ``"x,1"`` -> ("x", 1). Positions are ASCII digits; names are Python
-    identifiers, normalized as Python normalizes them (NFKC), so that they match the parameters' names."""
+    identifiers, normalized as Python normalizes them (NFKC), so that they match the parameters' names.
+    """
     wrt = []
     for part in (part.strip() for part in text.split(",")):
         name = unicodedata.normalize("NFKC", part)
@@ -358,7 +372,9 @@ def _step(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the step must be a finite number greater than 0")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the step must be a finite number greater than 0"
+        )
     return value
 
 
@@ -520,13 +536,18 @@ def _find_function(module, qualname: str, origin: str):
 
 def _refuse_to_overwrite(output: str, source_file: str | None) -> None:
     if os.path.islink(output):
-        raise CliError(f"-o {output}: is a symbolic link; refusing to write through it (give the file it "
-                       f"points to, or '-' for standard output)", USAGE)
+        raise CliError(
+            f"-o {output}: is a symbolic link; refusing to write through it (give the file it "
+            f"points to, or '-' for standard output)",
+            USAGE,
+        )
     if os.path.isdir(output):
         raise CliError(f"-o {output}: is a folder; give a file name", USAGE)
     if os.path.exists(output) and not os.path.isfile(output):
-        raise CliError(f"-o {output}: is not a regular file; give a file name, or '-' for standard output",
-                       USAGE)
+        raise CliError(
+            f"-o {output}: is not a regular file; give a file name, or '-' for standard output",
+            USAGE,
+        )
     if source_file and os.path.exists(output) and os.path.samefile(output, source_file):
         raise CliError(f"-o {output}: refusing to overwrite the input file", USAGE)
 
@@ -560,7 +581,9 @@ def _write_atomically(path: str, text: str, source_file: str | None = None) -> N
             else:
                 umask = os.umask(0)
                 os.umask(umask)
-                os.fchmod(file.fileno(), 0o666 & ~umask)  # mkstemp makes it private: a normal file's mode
+                os.fchmod(
+                    file.fileno(), 0o666 & ~umask
+                )  # mkstemp makes it private: a normal file's mode
             os.fsync(file.fileno())
         if source_file and os.path.exists(path) and os.path.samefile(path, source_file):
             raise CliError(f"-o {path}: refusing to overwrite the input file", USAGE)

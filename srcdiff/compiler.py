@@ -38,7 +38,9 @@ class Derivative:
     free_vars: tuple  # the user function's closure variable names
     stages: dict = field(default_factory=dict)  # stage name -> source text
     filename: str = ""
-    guards: list = field(default_factory=list)  # (namespace, name, object) the code was generated for
+    guards: list = field(
+        default_factory=list
+    )  # (namespace, name, object) the code was generated for
     floats_entry: str | None = None  # a variant of the entry for calls with Python floats only
     # every guard the code relies on (see cache.py), those on the differentiated function relative to it
     assumptions: list = field(default_factory=list)
@@ -77,7 +79,9 @@ def entry_name(function_name: str, wrt: tuple, with_value: bool) -> str:
     return f"value_and_{name}" if with_value else name
 
 
-_RECURSION_LIMIT = 20000  # the passes recurse over expressions: a sum of a few hundred terms is that deep
+_RECURSION_LIMIT = (
+    20000  # the passes recurse over expressions: a sum of a few hundred terms is that deep
+)
 
 
 def derive(function, wrt=0, **options) -> Derivative:
@@ -89,15 +93,25 @@ def derive(function, wrt=0, **options) -> Derivative:
         return _derive(function, wrt, **options)
     except RecursionError:
         parsed = parse_function(function)
-        raise parsed.error(UnsupportedSyntaxError,
-                           f"an expression in {parsed.name} is nested too deeply for srcdiff to transform",
-                           parsed.node, hint="split long expressions into several assignments") from None
+        raise parsed.error(
+            UnsupportedSyntaxError,
+            f"an expression in {parsed.name} is nested too deeply for srcdiff to transform",
+            parsed.node,
+            hint="split long expressions into several assignments",
+        ) from None
     finally:
         sys.setrecursionlimit(limit)
 
 
-def _derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
-            mode: str = "grad", tangent_wrt: tuple | None = None) -> Derivative:
+def _derive(
+    function,
+    wrt=0,
+    *,
+    with_value: bool = False,
+    has_aux: bool = False,
+    mode: str = "grad",
+    tangent_wrt: tuple | None = None,
+) -> Derivative:
     """Generate the gradient code of ``function`` with respect to ``wrt``.
 
     The result is one module: the gradient function (``mode="grad"``) or the function returning the result and
@@ -126,8 +140,16 @@ def _derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
 
     stages = {stage: [] for stage in STAGES}
     # the caller of a gradient checks that its inputs are floats or arrays
-    functions = [_transform(context, stages, build, list(wrt_names), has_aux=has_aux,
-                            checked=wrt_names if mode == "grad" else ())]
+    functions = [
+        _transform(
+            context,
+            stages,
+            build,
+            list(wrt_names),
+            has_aux=has_aux,
+            checked=wrt_names if mode == "grad" else (),
+        )
+    ]
     contexts = [context]
     floats_entry = None
     if context.scalar_closed and mode == "grad" and not has_aux:
@@ -135,18 +157,28 @@ def _derive(function, wrt=0, *, with_value: bool = False, has_aux: bool = False,
         floats_entry = f"{name}_floats"
         floats_parsed = parse_function(function)
         floats_context = Context(floats_parsed, module)
-        functions.append(_transform(
-            floats_context, stages,
-            lambda reverse, returned, aux: reverse.build(floats_entry, returned, with_value),
-            list(wrt_names), scalar=True))
+        functions.append(
+            _transform(
+                floats_context,
+                stages,
+                lambda reverse, returned, aux: reverse.build(floats_entry, returned, with_value),
+                list(wrt_names),
+                scalar=True,
+            )
+        )
         contexts.append(floats_context)
     while module.pending:
         callee = module.pending.pop(0)
         callee_context = _callee_context(callee, module)
         vjp_name = module.derivatives[callee]
-        functions.append(_transform(callee_context, stages,
-                                    lambda reverse, returned, aux: reverse.build_vjp(vjp_name, returned),
-                                    None))
+        functions.append(
+            _transform(
+                callee_context,
+                stages,
+                lambda reverse, returned, aux: reverse.build_vjp(vjp_name, returned),
+                None,
+            )
+        )
         contexts.append(callee_context)
     return _assemble(parsed, module, functions, contexts, stages, name, floats_entry)
 
@@ -158,7 +190,8 @@ def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=No
         free_globals.update(_free_globals(function_node, function_context.parsed, function_context))
     _check_names(parsed, module, functions, contexts, (name, floats_entry))
     assumptions = cache.root_guards(parsed.function, ("__code__",)) + cache.relative(
-        list(module.guards) + list(module.assumptions), parsed.function)
+        list(module.guards) + list(module.assumptions), parsed.function
+    )
     return Derivative(
         source="\n\n".join(codegen.to_source(f) for f in functions),
         entry=name,
@@ -197,11 +230,17 @@ def _check_names(parsed, module, functions, contexts, root_entries) -> None:
     for function, context in zip(functions, contexts):
         bound = _bound_names(function) | shared
         for node in ast.walk(function):
-            if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load) or node.id in bound:
+            if (
+                not isinstance(node, ast.Name)
+                or not isinstance(node.ctx, ast.Load)
+                or node.id in bound
+            ):
                 continue
             if node.id == "__srcdiff_comment__":  # a comment, written out as one (codegen.py)
                 continue
-            if function.name in root_entries and (node.id in user_closure or node.id in parsed.globals):
+            if function.name in root_entries and (
+                node.id in user_closure or node.id in parsed.globals
+            ):
                 continue
             if hasattr(builtins, node.id):
                 continue
@@ -224,29 +263,44 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
     context = Context(parsed, module)
     stages = {stage: [] for stage in STAGES}
     gradient_name = entry_name(parsed.name, wrt, False)
-    gradient = _transform(context, stages,
-                          lambda reverse, returned, aux: reverse.build(gradient_name, returned, False), list(wrt),
-                          inline=True, checked=wrt)
+    gradient = _transform(
+        context,
+        stages,
+        lambda reverse, returned, aux: reverse.build(gradient_name, returned, False),
+        list(wrt),
+        inline=True,
+        checked=wrt,
+    )
     if module.derivatives:
         raise UnsupportedSyntaxError(
             f"srcdiff does not yet take second derivatives of {parsed.name}, which calls your own functions "
             f"({', '.join(f.__name__ for f in module.derivatives)})",
-            filename=parsed.filename, lineno=parsed.node.lineno,
+            filename=parsed.filename,
+            lineno=parsed.node.lineno,
             hint="inline the functions it calls to get Hessians",
         )
     module.kind = "jvp"
     name = f"hvp_{parsed.name}"
-    generated = ParsedFunction(parsed.function, gradient, codegen.to_source(gradient), parsed.filename,
-                               parsed.closure)
+    generated = ParsedFunction(
+        parsed.function, gradient, codegen.to_source(gradient), parsed.filename, parsed.closure
+    )
     gradient_context = Context(generated, module)
-    stages["optimized"] = []  # the second-order function is the result, not the gradient it starts from
+    stages["optimized"] = (
+        []
+    )  # the second-order function is the result, not the gradient it starts from
     functions = [_forward_function(gradient_context, stages, name, list(tangent_wrt))]
     contexts = [gradient_context]
     while module.pending:  # functions the gradient calls: the rules it calls rather than pastes
         callee = module.pending.pop(0)
         contexts.append(_callee_context(callee, module))
-        functions.append(_forward_function(contexts[-1], stages, module.derivatives[callee],
-                                           parameters(contexts[-1].parsed.node)))
+        functions.append(
+            _forward_function(
+                contexts[-1],
+                stages,
+                module.derivatives[callee],
+                parameters(contexts[-1].parsed.node),
+            )
+        )
     return _assemble(parsed, module, functions, contexts, stages, name)
 
 
@@ -266,8 +320,9 @@ def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
         while module.pending:
             callee = module.pending.pop(0)
             callee_context = _callee_context(callee, module)
-            pending.append((callee_context, module.derivatives[callee],
-                            parameters(callee_context.parsed.node)))
+            pending.append(
+                (callee_context, module.derivatives[callee], parameters(callee_context.parsed.node))
+            )
     return _assemble(parsed, module, functions, contexts, stages, name)
 
 
@@ -279,13 +334,23 @@ def _forward_function(context: Context, stages: dict, name: str, varied: list) -
     activity = analyse(normal, varied, returned, context)
     built = ForwardMode(context, normal, varied, activity).build(name, returned, varied)
     stages["adjoint"].append(codegen.to_source(built))
-    final = optimize(built, keep=set(), resolve=context.resolve, primal=frozenset(local_names(normal)))
+    final = optimize(
+        built, keep=set(), resolve=context.resolve, primal=frozenset(local_names(normal))
+    )
     stages["optimized"].append(codegen.to_source(final))
     return final
 
 
-def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
-               has_aux: bool = False, inline: bool = False, checked: tuple = ()) -> ast.FunctionDef:
+def _transform(
+    context: Context,
+    stages: dict,
+    build,
+    wrt,
+    scalar: bool = False,
+    has_aux: bool = False,
+    inline: bool = False,
+    checked: tuple = (),
+) -> ast.FunctionDef:
     """Run the passes on one function; ``build`` makes the gradient or vjp function from the reverse pass.
     With ``inline``, calls of the user's functions are replaced by their bodies first."""
     parsed = context.parsed
@@ -305,8 +370,9 @@ def _transform(context: Context, stages: dict, build, wrt, scalar: bool = False,
     reverse = ReverseMode(context, normal, wrt, activity, scalar=scalar, checked=checked)
     adjoint = build(reverse, returned, aux)
     stages["adjoint"].append(codegen.to_source(adjoint))
-    final = optimize(adjoint, keep={reverse.tape}, resolve=context.resolve,
-                     primal=frozenset(local_names(normal)))
+    final = optimize(
+        adjoint, keep={reverse.tape}, resolve=context.resolve, primal=frozenset(local_names(normal))
+    )
     stages["optimized"].append(codegen.to_source(final))
     return final
 
@@ -322,7 +388,9 @@ def _inline_calls(body: list, context: Context, calling: tuple) -> list:
             statement.orelse = _inline_calls(statement.orelse, context, calling)
             out.append(statement)
             continue
-        operation = describe(statement.value, context) if isinstance(statement, ast.Assign) else None
+        operation = (
+            describe(statement.value, context) if isinstance(statement, ast.Assign) else None
+        )
         if operation is None or operation.kind != "call":
             out.append(statement)
             continue
@@ -331,17 +399,25 @@ def _inline_calls(body: list, context: Context, calling: tuple) -> list:
             raise context.parsed.error(
                 UnsupportedSyntaxError,
                 f"srcdiff does not take second derivatives through the recursive function {callee.__name__}",
-                statement, hint="write the recursion as a loop")
+                statement,
+                hint="write the recursion as a loop",
+            )
         callee_context = _callee_context(callee, context.module)
         callee_normal = normalize(callee_context)
         returned = _returned_name(callee_normal, callee_context)
         inner = _inline_calls(callee_normal.body[:-1], callee_context, calling + (callee,))
-        renames = {name: context.namer.unique(f"{callee.__name__.strip('<>')}_{name}")
-                   for name in sorted(local_names(callee_normal))}
+        renames = {
+            name: context.namer.unique(f"{callee.__name__.strip('<>')}_{name}")
+            for name in sorted(local_names(callee_normal))
+        }
         arguments = bind_arguments(callee, operation.args, operation.keywords, context)
-        bound = [ast.Assign(targets=[ast.Name(id=renames[name], ctx=ast.Store())], value=value)
-                 for name, value, _ in arguments]
-        result = ast.Assign(targets=[statement.targets[0]], value=ast.Name(id=renames[returned], ctx=ast.Load()))
+        bound = [
+            ast.Assign(targets=[ast.Name(id=renames[name], ctx=ast.Store())], value=value)
+            for name, value, _ in arguments
+        ]
+        result = ast.Assign(
+            targets=[statement.targets[0]], value=ast.Name(id=renames[returned], ctx=ast.Load())
+        )
         for new in bound + [_rename_all(s, renames) for s in inner] + [result]:
             for node in ast.walk(new):  # comments name the caller's line
                 if hasattr(node, "lineno"):
@@ -359,7 +435,9 @@ def _rename_all(statement: ast.AST, renames: dict) -> ast.AST:
 
 def _callee_context(callee, module: Module) -> Context:
     """A context for a function the differentiated code calls, with its free names made reachable."""
-    if isinstance(callee, LocalFunction):  # lifted from the function that calls it: same globals and closure
+    if isinstance(
+        callee, LocalFunction
+    ):  # lifted from the function that calls it: same globals and closure
         recorder, callee.parsed.recorder = callee.parsed.recorder, None
         try:
             parsed = copy.deepcopy(callee.parsed)
@@ -390,8 +468,12 @@ def _refuse_calls_of_variables(parsed: ParsedFunction) -> None:
 
     defined = set(local_functions(parsed.node.body))
     for node in ast.walk(parsed.node):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in parsed.locals
-                and node.func.id not in defined):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in parsed.locals
+            and node.func.id not in defined
+        ):
             name = node.func.id
             what = "a parameter" if name in parameters(parsed.node) else "a variable"
             raise parsed.error(
@@ -420,9 +502,14 @@ def _localize_free_names(context: Context) -> None:
     root_names = set() if root is None or root is parsed else _names_read(root.node)
     renames = {}
     for node in ast.walk(parsed.node):
-        if (not isinstance(node, ast.Name) or node.id in local or node.id in renames
-                or node.id in context.local_functions or node.id in context.injected and
-                context.injected[node.id] is parsed.resolve(node)):
+        if (
+            not isinstance(node, ast.Name)
+            or node.id in local
+            or node.id in renames
+            or node.id in context.local_functions
+            or node.id in context.injected
+            and context.injected[node.id] is parsed.resolve(node)
+        ):
             continue
         value = parsed.resolve(node)
         if value is MISSING or getattr(builtins, node.id, MISSING) is value:
@@ -449,11 +536,19 @@ def _returned_name(normal: ast.FunctionDef, context: Context) -> str:
         return final.value.id
     if isinstance(final.value, ast.Constant) and final.value.value is None:
         raise context.parsed.error(
-            UnsupportedSyntaxError, f"{context.parsed.name} returns None: srcdiff differentiates the value a "
-            "function returns", final, hint="return the value to differentiate")
+            UnsupportedSyntaxError,
+            f"{context.parsed.name} returns None: srcdiff differentiates the value a "
+            "function returns",
+            final,
+            hint="return the value to differentiate",
+        )
     name = context.namer.fresh()
-    normal.body.insert(-1, ast.copy_location(
-        ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=final.value), final))
+    normal.body.insert(
+        -1,
+        ast.copy_location(
+            ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=final.value), final
+        ),
+    )
     final.value = ast.Name(id=name, ctx=ast.Load())
     return name
 
@@ -461,24 +556,43 @@ def _returned_name(normal: ast.FunctionDef, context: Context) -> str:
 def _split_aux(normal: ast.FunctionDef, returned: str, context: Context) -> tuple:
     """For has_aux: the function returns (value, aux); differentiate the value, pass aux through."""
     final = normal.body.pop()
-    packed = [s for s in normal.body if isinstance(s, ast.Assign) and s.targets[0].id == returned
-              if isinstance(s.targets[0], ast.Name)]
-    if len(packed) == 1 and isinstance(packed[0].value, ast.Tuple) and len(packed[0].value.elts) == 2 and all(
-            isinstance(e, ast.Name) for e in packed[0].value.elts):
+    packed = [
+        s
+        for s in normal.body
+        if isinstance(s, ast.Assign) and s.targets[0].id == returned
+        if isinstance(s.targets[0], ast.Name)
+    ]
+    if (
+        len(packed) == 1
+        and isinstance(packed[0].value, ast.Tuple)
+        and len(packed[0].value.elts) == 2
+        and all(isinstance(e, ast.Name) for e in packed[0].value.elts)
+    ):
         # return value, aux: differentiate the value itself, so that nothing of aux needs a gradient
         value, aux = (e.id for e in packed[0].value.elts)
         final.value = ast.Name(id=value, ctx=ast.Load())
         normal.body.append(final)
         return value, aux
     pair = ast.Name(id=returned, ctx=ast.Load())
-    check = ast.Expr(value=ast.Call(
-        func=ast.Attribute(value=ast.Name(id=context.runtime, ctx=ast.Load()), attr="check_aux", ctx=ast.Load()),
-        args=[pair], keywords=[]))
+    check = ast.Expr(
+        value=ast.Call(
+            func=ast.Attribute(
+                value=ast.Name(id=context.runtime, ctx=ast.Load()), attr="check_aux", ctx=ast.Load()
+            ),
+            args=[pair],
+            keywords=[],
+        )
+    )
     value, aux = context.namer.fresh("_value"), context.namer.fresh("_aux")
     statements = [check] + [
-        ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
-                   value=ast.Subscript(value=ast.Name(id=returned, ctx=ast.Load()), slice=ast.Constant(index),
-                                       ctx=ast.Load()))
+        ast.Assign(
+            targets=[ast.Name(id=name, ctx=ast.Store())],
+            value=ast.Subscript(
+                value=ast.Name(id=returned, ctx=ast.Load()),
+                slice=ast.Constant(index),
+                ctx=ast.Load(),
+            ),
+        )
         for index, name in enumerate((value, aux))
     ]
     for statement in statements:
@@ -506,7 +620,11 @@ def _free_globals(function: ast.FunctionDef, parsed: ParsedFunction, context: Co
     recorder, parsed.recorder = parsed.recorder, None
     try:
         for node in ast.walk(function):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+            if (
+                isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and node.id not in bound
+            ):
                 value = parsed.resolve(node)
                 if value is MISSING:
                     continue
@@ -520,14 +638,17 @@ def _free_globals(function: ast.FunctionDef, parsed: ParsedFunction, context: Co
 
 def _runtime_names(function: ast.FunctionDef, context: Context) -> set:
     return {
-        node.attr for node in ast.walk(function)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        node.attr
+        for node in ast.walk(function)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
         and node.value.id == context.runtime
     }
 
 
-def stage_source(function, wrt=0, stage: str = "optimized", *, with_value: bool = False,
-                 mode: str = "grad") -> str:
+def stage_source(
+    function, wrt=0, stage: str = "optimized", *, with_value: bool = False, mode: str = "grad"
+) -> str:
     """The source text of one stage of the pipeline."""
     if stage not in STAGES:
         raise UnsupportedSyntaxError(f"unknown stage {stage!r}; the stages are {', '.join(STAGES)}")

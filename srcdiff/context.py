@@ -21,8 +21,12 @@ class Module:
     """
 
     def __init__(self, globals_: dict | None = None, kind: str = "vjp"):
-        self.globals = globals_  # the namespace the generated module runs in: the gradient's user module
-        self.kind = kind  # what callees get: "vjp" functions (reverse mode) or "jvp" functions (forward)
+        self.globals = (
+            globals_  # the namespace the generated module runs in: the gradient's user module
+        )
+        self.kind = (
+            kind  # what callees get: "vjp" functions (reverse mode) or "jvp" functions (forward)
+        )
         self.injected: dict = {}  # name in generated code -> the object it stands for
         self.derivatives: dict = {}  # user function -> name of its generated vjp function
         self.pending: list = []  # user functions whose vjp functions are still to be generated
@@ -57,7 +61,9 @@ class Context:
         parsed.recorder = self.module.assumptions
         self.namer = Namer(names_in(parsed.node) | set(self.module.derivatives.values()))
         self.injected = self.module.injected
-        self.local_functions: dict = {}  # name -> LocalFunction, for defs inside the function (passes/lift.py)
+        self.local_functions: dict = (
+            {}
+        )  # name -> LocalFunction, for defs inside the function (passes/lift.py)
         self.numpy = self.inject(np, "np")
         self.runtime = self.inject(runtime, "_rt")
 
@@ -80,14 +86,21 @@ class Context:
     def _inject(self, value, preferred: str) -> str:
         stored = self._stored_names()
         for name, existing in self.injected.items():
-            if existing is value and name not in stored and (
-                    name not in self.namer.taken or name == preferred or self.parsed.resolve(
-                        ast.Name(id=name)) is value):
+            if (
+                existing is value
+                and name not in stored
+                and (
+                    name not in self.namer.taken
+                    or name == preferred
+                    or self.parsed.resolve(ast.Name(id=name)) is value
+                )
+            ):
                 self.namer.reserve(name)
                 return name
         user_value = self.parsed.resolve(ast.Name(id=preferred))
         if (preferred in self.namer.taken and user_value is not value) or (
-                preferred in self.injected and self.injected[preferred] is not value):
+            preferred in self.injected and self.injected[preferred] is not value
+        ):
             stem, index = "_" + preferred.lstrip("_"), 0
             preferred = stem
             while preferred in self.namer.taken or preferred in self.injected:
@@ -141,17 +154,23 @@ class Context:
         if value is math:
             return ast.Name(id=self.inject(math, "math"), ctx=ast.Load())
         if isinstance(value, types.FunctionType) and value.__module__ == runtime.__name__:
-            return ast.Attribute(value=ast.Name(id=self.runtime, ctx=ast.Load()), attr=value.__name__,
-                                 ctx=ast.Load())
+            return ast.Attribute(
+                value=ast.Name(id=self.runtime, ctx=ast.Load()), attr=value.__name__, ctx=ast.Load()
+            )
         module = getattr(value, "__module__", None)
         name = getattr(value, "__name__", None)
         if name and module and module.startswith("numpy") and getattr(np, name, None) is value:
-            return ast.Attribute(value=ast.Name(id=self.numpy, ctx=ast.Load()), attr=name, ctx=ast.Load())
+            return ast.Attribute(
+                value=ast.Name(id=self.numpy, ctx=ast.Load()), attr=name, ctx=ast.Load()
+            )
         if name and getattr(np.linalg, name, None) is value:
             return ast.Attribute(
-                value=ast.Attribute(value=ast.Name(id=self.numpy, ctx=ast.Load()), attr="linalg",
-                                    ctx=ast.Load()),
-                attr=name, ctx=ast.Load())
+                value=ast.Attribute(
+                    value=ast.Name(id=self.numpy, ctx=ast.Load()), attr="linalg", ctx=ast.Load()
+                ),
+                attr=name,
+                ctx=ast.Load(),
+            )
         if name and getattr(math, name, None) is value:
             return ast.Attribute(value=self.reference(math), attr=name, ctx=ast.Load())
         return ast.Name(id=self.inject(value, "_" + (name or "f").strip("_<>")), ctx=ast.Load())

@@ -47,8 +47,19 @@ _INJECTABLE = {"numpy": "numpy", "math": "math", "srcdiff.runtime": "runtime"}
 _MAGIC = b"srcdiff-cache"
 _KEY_FILE = "key"
 _MAX_ENTRY = 4 << 20  # bytes: generated modules are a few kilobytes
-_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+_NEW = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -73,7 +84,10 @@ def _reset_after_fork() -> None:
         for attribute, value in list(vars(module).items()):
             if type(value) in makers:
                 setattr(module, attribute, makers[type(value)]())
-            elif not isinstance(value, (type, types.ModuleType)) and type(getattr(value, "_lock", None)) in makers:
+            elif (
+                not isinstance(value, (type, types.ModuleType))
+                and type(getattr(value, "_lock", None)) in makers
+            ):
                 try:
                     value._lock = makers[type(value._lock)]()
                 except (AttributeError, TypeError):
@@ -120,20 +134,27 @@ def disk_directory(setting) -> str | None:
 
 def _open_directory(directory: str, create: bool) -> int | None:
     """A descriptor of ``directory`` if it is the user's and nobody else may write in it, else None (with a
-    warning). Every later operation goes through the descriptor, so the folder checked is the folder used."""
+    warning). Every later operation goes through the descriptor, so the folder checked is the folder used.
+    """
     directory = os.path.abspath(directory)
     if create and not os.path.lexists(directory):
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         except OSError as error:
-            _warn(directory, f"cannot create the cache folder ({error.strerror}); working without the disk cache")
+            _warn(
+                directory,
+                f"cannot create the cache folder ({error.strerror}); working without the disk cache",
+            )
             return None
     try:
         descriptor = os.open(directory, _DIRECTORY)
     except FileNotFoundError:
         return None
     except OSError as error:
-        _warn(directory, f"cannot open the cache folder ({error.strerror}); working without the disk cache")
+        _warn(
+            directory,
+            f"cannot open the cache folder ({error.strerror}); working without the disk cache",
+        )
         return None
     try:
         info = os.fstat(descriptor)
@@ -143,9 +164,14 @@ def _open_directory(directory: str, create: bool) -> int | None:
         elif info.st_uid != os.geteuid():
             problem = f"belongs to uid {info.st_uid}, not to you (uid {os.geteuid()})"
         elif info.st_mode & 0o022:
-            problem = f"is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}; chmod 700 it)"
+            problem = (
+                f"is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}; chmod 700 it)"
+            )
         if problem is not None:
-            _warn(directory, f"not used as a cache folder: it {problem}; working without the disk cache")
+            _warn(
+                directory,
+                f"not used as a cache folder: it {problem}; working without the disk cache",
+            )
             os.close(descriptor)
             return None
     except OSError:
@@ -156,7 +182,8 @@ def _open_directory(directory: str, create: bool) -> int | None:
 
 def _read_private(folder: int, name: str, path: str, limit: int) -> bytes | None:
     """The bytes of the file ``name`` in ``folder`` if it is a regular file of the user's, mode 0600, at most
-    ``limit`` bytes; None if it is missing. Anything else is ignored, with a warning naming ``path``."""
+    ``limit`` bytes; None if it is missing. Anything else is ignored, with a warning naming ``path``.
+    """
     try:
         descriptor = os.open(name, _FLAGS, dir_fd=folder)
     except FileNotFoundError:
@@ -264,15 +291,21 @@ def _sweep(folder: int) -> None:
 
 
 # errors that say the folder cannot take files (full, read-only, over quota or a size limit)
-_FOLDER_ERRORS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO")
-                  if hasattr(errno, name)}
+_FOLDER_ERRORS = {
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO")
+    if hasattr(errno, name)
+}
 
 
 def _note_unwritable(directory: str, error: OSError) -> None:
     with _LOCK:
         _unwritable.add(directory)
-    _warn(directory, f"cannot write in the cache folder ({error.strerror or error}); generated code is not "
-                     "kept on disk")
+    _warn(
+        directory,
+        f"cannot write in the cache folder ({error.strerror or error}); generated code is not "
+        "kept on disk",
+    )
 
 
 # ---- what an entry depends on --------------------------------------------------------------------------------
@@ -323,7 +356,9 @@ def _rules_fingerprint() -> str:
                 texts.append("-")
                 continue
             text = _callable_name(function)
-            if not (getattr(function, "__module__", None) or "").startswith(own):  # srcdiff's: its digest
+            if not (getattr(function, "__module__", None) or "").startswith(
+                own
+            ):  # srcdiff's: its digest
                 try:
                     text += ":" + inspect.getsource(function)
                 except (OSError, TypeError):
@@ -345,8 +380,12 @@ def _library_name(value) -> str | None:
     name = getattr(value, "__name__", None)
     if not isinstance(name, str):
         return None
-    for prefix, module in (("numpy", numpy), ("numpy.linalg", numpy.linalg), ("math", math),
-                           ("builtins", builtins)):
+    for prefix, module in (
+        ("numpy", numpy),
+        ("numpy.linalg", numpy.linalg),
+        ("math", math),
+        ("builtins", builtins),
+    ):
         try:
             if getattr(module, name, None) is value:
                 return f"{prefix}.{name}"
@@ -366,9 +405,15 @@ def _identity(function) -> list | None:
     except (OSError, TypeError):
         return None
     # the source as the file reads now, and the code that runs (they differ when the file was edited since)
-    return ["function", function.__module__, function.__qualname__, os.path.realpath(filename),
-            function.__code__.co_firstlineno, hashlib.sha256(source.encode()).hexdigest(),
-            _code_digest(function.__code__)]
+    return [
+        "function",
+        function.__module__,
+        function.__qualname__,
+        os.path.realpath(filename),
+        function.__code__.co_firstlineno,
+        hashlib.sha256(source.encode()).hexdigest(),
+        _code_digest(function.__code__),
+    ]
 
 
 def _fingerprint(value) -> list | None:
@@ -406,7 +451,10 @@ def _chains(function) -> list | None:
             local.add(node.id)
         elif isinstance(node, ast.arg):
             local.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not tree.body[0]:
+        elif (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node is not tree.body[0]
+        ):
             local.add(node.name)
     chains = []
     for node in ast.walk(tree):
@@ -439,8 +487,11 @@ def _resolve(function, chain: str):
         if value is _MISSING:
             break
         try:
-            value = inspect.getattr_static(value, attribute) if not inspect.ismodule(value) else \
-                getattr(value, attribute, _MISSING)
+            value = (
+                inspect.getattr_static(value, attribute)
+                if not inspect.ismodule(value)
+                else getattr(value, attribute, _MISSING)
+            )
         except AttributeError:
             value = _MISSING
     return value
@@ -473,8 +524,19 @@ def _disk_key(function, wrt: tuple, options: tuple) -> str | None:
     identity = _identity(function)
     if identity is None:
         return None
-    material = repr((_FORMAT, _srcdiff_digest(), sys.implementation.cache_tag, sys.version_info[:3],
-                     numpy.__version__, identity, wrt, options, _rules_fingerprint()))
+    material = repr(
+        (
+            _FORMAT,
+            _srcdiff_digest(),
+            sys.implementation.cache_tag,
+            sys.version_info[:3],
+            numpy.__version__,
+            identity,
+            wrt,
+            options,
+            _rules_fingerprint(),
+        )
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -499,9 +561,20 @@ def _attributes(target):
 def _code_digest(code) -> str:
     """A digest of a code object that is the same in every process running the same Python."""
     digest = hashlib.sha256()
-    for attribute in ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_flags", "co_code",
-                      "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_filename", "co_name",
-                      "co_firstlineno"):
+    for attribute in (
+        "co_argcount",
+        "co_posonlyargcount",
+        "co_kwonlyargcount",
+        "co_flags",
+        "co_code",
+        "co_names",
+        "co_varnames",
+        "co_freevars",
+        "co_cellvars",
+        "co_filename",
+        "co_name",
+        "co_firstlineno",
+    ):
         digest.update(repr(getattr(code, attribute, None)).encode() + b"\0")
     for constant in code.co_consts:
         digest.update(_constant_text(constant).encode() + b"\0")
@@ -535,7 +608,10 @@ def _value_fingerprint(value) -> list | None:
         items = [_value_fingerprint(item) for item in value]
         if None in items:
             return None
-        return [type(value).__name__, sorted(items, key=repr) if isinstance(value, frozenset) else items]
+        return [
+            type(value).__name__,
+            sorted(items, key=repr) if isinstance(value, frozenset) else items,
+        ]
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             return None
@@ -557,7 +633,9 @@ def _module_named(namespace) -> str | None:
 
 def _object_path(target) -> list | None:
     """``[module, qualname]`` by which ``target`` is reached from its module, if it is."""
-    module_name, qualname = getattr(target, "__module__", None), getattr(target, "__qualname__", None)
+    module_name, qualname = getattr(target, "__module__", None), getattr(
+        target, "__qualname__", None
+    )
     if not isinstance(module_name, str) or not isinstance(qualname, str) or "<" in qualname:
         return None
     value = sys.modules.get(module_name)
@@ -576,9 +654,14 @@ def _locate(function, namespace, name) -> list | None:
         return [] if name is None else None
     if isinstance(namespace, list):  # the rule table's version: the entry's name covers the table
         return []
-    if isinstance(namespace, str):  # relative to the function itself (cache.ROOT_CELL, ROOT_ATTRIBUTE)
-        if namespace == getattr(cache, "ROOT_CELL", None) and isinstance(name, int) and \
-                0 <= name < len(code.co_freevars):
+    if isinstance(
+        namespace, str
+    ):  # relative to the function itself (cache.ROOT_CELL, ROOT_ATTRIBUTE)
+        if (
+            namespace == getattr(cache, "ROOT_CELL", None)
+            and isinstance(name, int)
+            and 0 <= name < len(code.co_freevars)
+        ):
             return ["cell", code.co_freevars[name]]
         if namespace == getattr(cache, "ROOT_ATTRIBUTE", None) and isinstance(name, str):
             return ["self", name]
@@ -651,7 +734,9 @@ def _dependencies(function, derivative) -> dict | None:
     if environment is None:
         return None
     guards, seen = [], set()
-    for namespace, name, value in list(derivative.guards) + list(getattr(derivative, "assumptions", None) or ()):
+    for namespace, name, value in list(derivative.guards) + list(
+        getattr(derivative, "assumptions", None) or ()
+    ):
         location = _locate(function, namespace, name)
         if location is None:
             return None
@@ -662,7 +747,9 @@ def _dependencies(function, derivative) -> dict | None:
         if fingerprint is None:
             return None
         callee_environment = None
-        if fingerprint[0] == "function" and value is not function:  # one of the user's: what it reads too
+        if (
+            fingerprint[0] == "function" and value is not function
+        ):  # one of the user's: what it reads too
             callee_environment = _environment(value)
             if callee_environment is None:
                 return None
@@ -683,7 +770,10 @@ def _dependencies_hold(function, recorded: dict) -> list | None:
         current = _current(namespace, name)
         if _value_fingerprint(current) != guard["what"]:
             return None
-        if guard["reads"] is not None and _environment(current, list(guard["reads"])) != guard["reads"]:
+        if (
+            guard["reads"] is not None
+            and _environment(current, list(guard["reads"])) != guard["reads"]
+        ):
             return None
         guards.append((namespace, name, current))
     return guards
@@ -693,8 +783,9 @@ def _dependencies_hold(function, recorded: dict) -> list | None:
 
 
 def _mac(secret: bytes, digest: str, body: bytes) -> str:
-    return hmac.new(secret, _MAGIC + b"\0%d\0" % _FORMAT + digest.encode() + b"\0" + body,
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret, _MAGIC + b"\0%d\0" % _FORMAT + digest.encode() + b"\0" + body, hashlib.sha256
+    ).hexdigest()
 
 
 def _seal(secret: bytes, digest: str, body: bytes) -> bytes:
@@ -719,10 +810,16 @@ def _injected_kind(value) -> str | None:
     if inspect.ismodule(value):
         return _INJECTABLE.get(value.__name__)
     library = _library_name(value)
-    if library is None:  # a function of srcdiff's own (a rule's helper): its digest is in the entry's name
+    if (
+        library is None
+    ):  # a function of srcdiff's own (a rule's helper): its digest is in the entry's name
         module, name = getattr(value, "__module__", None), getattr(value, "__name__", None)
-        if isinstance(module, str) and module.startswith(__package__ + ".") and isinstance(name, str) and \
-                getattr(sys.modules.get(module), name, None) is value:
+        if (
+            isinstance(module, str)
+            and module.startswith(__package__ + ".")
+            and isinstance(name, str)
+            and getattr(sys.modules.get(module), name, None) is value
+        ):
             library = f"{module}.{name}"
     return "=" + library if library is not None else None
 
@@ -757,20 +854,33 @@ def _well_formed(record) -> bool:
     if not isinstance(record, dict):
         return False
     try:
-        return (record["format"] == _FORMAT and isinstance(record["key"], str)
-                and isinstance(record["source"], str) and _is_name(record["entry"])
-                and (record["floats_entry"] is None or _is_name(record["floats_entry"]))
-                and isinstance(record["filename"], str) and record["filename"].startswith("<srcdiff")
-                and isinstance(record["injected"], dict)
-                and all(_is_name(k) and _injected_value(v) is not None for k, v in record["injected"].items())
-                and isinstance(record["free_vars"], list) and all(_is_name(v) for v in record["free_vars"])
-                and isinstance(record["dependencies"], dict)
-                and isinstance(record["dependencies"].get("environment"), dict)
-                and isinstance(record["dependencies"].get("guards"), list)
-                and all(isinstance(g, dict) and isinstance(g.get("where"), list) and g["where"]
-                        and all(isinstance(part, str) for part in g["where"])
-                        and (g.get("reads") is None or isinstance(g["reads"], dict))
-                        for g in record["dependencies"]["guards"]))
+        return (
+            record["format"] == _FORMAT
+            and isinstance(record["key"], str)
+            and isinstance(record["source"], str)
+            and _is_name(record["entry"])
+            and (record["floats_entry"] is None or _is_name(record["floats_entry"]))
+            and isinstance(record["filename"], str)
+            and record["filename"].startswith("<srcdiff")
+            and isinstance(record["injected"], dict)
+            and all(
+                _is_name(k) and _injected_value(v) is not None
+                for k, v in record["injected"].items()
+            )
+            and isinstance(record["free_vars"], list)
+            and all(_is_name(v) for v in record["free_vars"])
+            and isinstance(record["dependencies"], dict)
+            and isinstance(record["dependencies"].get("environment"), dict)
+            and isinstance(record["dependencies"].get("guards"), list)
+            and all(
+                isinstance(g, dict)
+                and isinstance(g.get("where"), list)
+                and g["where"]
+                and all(isinstance(part, str) for part in g["where"])
+                and (g.get("reads") is None or isinstance(g["reads"], dict))
+                for g in record["dependencies"]["guards"]
+            )
+        )
     except (KeyError, TypeError):
         return False
 
@@ -806,23 +916,34 @@ def _load(directory, function, wrt, options):
         return None
     body = _unseal(secret, digest, data)
     if body is None:
-        _warn(path, "ignored: srcdiff did not write it for this function (damaged, or from elsewhere)")
+        _warn(
+            path, "ignored: srcdiff did not write it for this function (damaged, or from elsewhere)"
+        )
         return None
     try:
         record = json.loads(body.decode("utf-8"))
     except ValueError:
         return None
-    if not _well_formed(record) or record["key"] != digest or \
-            record["free_vars"] != list(function.__code__.co_freevars):
+    if (
+        not _well_formed(record)
+        or record["key"] != digest
+        or record["free_vars"] != list(function.__code__.co_freevars)
+    ):
         return None
     guards = _dependencies_hold(function, record["dependencies"])
     if guards is None:
         return None
     derivative = Derivative(
-        source=record["source"], entry=record["entry"], free_globals={}, runtime_names=set(),
+        source=record["source"],
+        entry=record["entry"],
+        free_globals={},
+        runtime_names=set(),
         injected={name: _injected_value(kind) for name, kind in record["injected"].items()},
-        free_vars=tuple(record["free_vars"]), stages={"optimized": record["source"]},
-        filename=record["filename"], guards=guards, floats_entry=record["floats_entry"],
+        free_vars=tuple(record["free_vars"]),
+        stages={"optimized": record["source"]},
+        filename=record["filename"],
+        guards=guards,
+        floats_entry=record["floats_entry"],
     )
     if not any(guard[1] == "__code__" and guard[2] is function.__code__ for guard in guards):
         guards.append((_attributes(function), "__code__", function.__code__))
@@ -834,8 +955,9 @@ def _load(directory, function, wrt, options):
         derivative.assumptions = cache.relative(guards, function)
     # the text must compile and define the functions it names (else the caller would fail on it)
     names = (derivative.entry, derivative.floats_entry or derivative.entry)
-    compiled = loader.compile_entry(derivative.source, derivative.filename, names, derivative.injected,
-                                    derivative.free_vars)
+    compiled = loader.compile_entry(
+        derivative.source, derivative.filename, names, derivative.injected, derivative.free_vars
+    )
     if not all(isinstance(f, types.FunctionType) for f in compiled):
         return None
     return derivative
@@ -843,7 +965,8 @@ def _load(directory, function, wrt, options):
 
 def store(directory: str, function, wrt: tuple, options: tuple, derivative) -> bool:
     """Write ``derivative`` for ``function`` atomically; False where it cannot be recognised in a new process
-    (a rule of the user's the code calls, a helper from a closure), or the folder cannot be written."""
+    (a rule of the user's the code calls, a helper from a closure), or the folder cannot be written.
+    """
     try:
         return _store(directory, function, wrt, options, derivative)
     except Exception:
@@ -867,9 +990,17 @@ def _store(directory, function, wrt, options, derivative) -> bool:
     dependencies = _dependencies(function, derivative)
     if dependencies is None:
         return False
-    record = {"format": _FORMAT, "key": digest, "source": derivative.source, "entry": derivative.entry,
-              "floats_entry": derivative.floats_entry, "filename": derivative.filename, "injected": injected,
-              "free_vars": list(derivative.free_vars), "dependencies": dependencies}
+    record = {
+        "format": _FORMAT,
+        "key": digest,
+        "source": derivative.source,
+        "entry": derivative.entry,
+        "floats_entry": derivative.floats_entry,
+        "filename": derivative.filename,
+        "injected": injected,
+        "free_vars": list(derivative.free_vars),
+        "dependencies": dependencies,
+    }
     body = json.dumps(record).encode("utf-8")
     folder = _open_directory(directory, create=True)
     if folder is None:

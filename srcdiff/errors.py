@@ -10,8 +10,16 @@ from __future__ import annotations
 class SrcdiffError(Exception):
     """Base class of every error srcdiff raises on purpose."""
 
-    def __init__(self, message: str, *, filename: str | None = None, lineno: int | None = None,
-                 col: int | None = None, source_line: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        filename: str | None = None,
+        lineno: int | None = None,
+        col: int | None = None,
+        source_line: str | None = None,
+        hint: str | None = None,
+    ):
         self.message = message
         self.filename = filename
         self.lineno = lineno

@@ -17,7 +17,10 @@ _REJECTED = {
     ast.Yield: ("a generator (yield)", "return a value instead of yielding it"),
     ast.YieldFrom: ("a generator (yield from)", "return a value instead of yielding it"),
     ast.Global: ("a global statement", "pass the value in as an argument and return the new value"),
-    ast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return the new value"),
+    ast.Nonlocal: (
+        "a nonlocal statement",
+        "pass the value in as an argument and return the new value",
+    ),
     ast.ClassDef: ("a class definition", "define the class outside the differentiated function"),
     ast.Delete: ("del", "let the variable go out of scope instead"),
     ast.Import: ("an import inside the function", "import at module level"),
@@ -27,13 +30,17 @@ _REJECTED = {
     ast.SetComp: ("a set comprehension", "write the loop out"),
     ast.DictComp: ("a dict comprehension", "write the loop out"),
     ast.GeneratorExp: ("a generator expression", "write the loop out"),
-    ast.Lambda: ("a lambda inside an expression", "assign it to a name on a line of its own (f = lambda ...)"),
+    ast.Lambda: (
+        "a lambda inside an expression",
+        "assign it to a name on a line of its own (f = lambda ...)",
+    ),
     ast.FunctionDef: ("a function defined inside a block", "define it at the top of the function"),
     ast.Match: ("a match statement", "use if/elif/else"),
     ast.Set: ("a set", "use a list or a tuple"),
 }
 if hasattr(ast, "TryStar"):
     _REJECTED[ast.TryStar] = _REJECTED[ast.Try]
+
 
 def check(parsed: ParsedFunction) -> None:
     """Raise UnsupportedSyntaxError at the first construct outside the supported subset."""
@@ -44,9 +51,12 @@ def check(parsed: ParsedFunction) -> None:
         for node in ast.walk(statement):
             if node in local:
                 if isinstance(node, ast.FunctionDef) and node.decorator_list:
-                    raise parsed.error(UnsupportedSyntaxError,
-                                       f"srcdiff cannot differentiate the decorated local function {node.name}",
-                                       node, hint="define it at module level")
+                    raise parsed.error(
+                        UnsupportedSyntaxError,
+                        f"srcdiff cannot differentiate the decorated local function {node.name}",
+                        node,
+                        hint="define it at module level",
+                    )
                 continue
             rejected = _REJECTED.get(type(node))
             if rejected is not None:
@@ -86,8 +96,11 @@ def _local_function_nodes(body: list) -> set:
     for statement in body:
         if isinstance(statement, ast.FunctionDef):
             nodes.add(statement)
-        elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Lambda) and all(
-                isinstance(t, ast.Name) for t in statement.targets):
+        elif (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Lambda)
+            and all(isinstance(t, ast.Name) for t in statement.targets)
+        ):
             nodes.add(statement.value)
     return nodes
 
@@ -127,7 +140,9 @@ def _check_target(parsed: ParsedFunction, target: ast.AST) -> None:
             target,
             hint="index with one subscript (y[i, j] rather than y[i][j]), or name the inner array first",
         )
-    raise parsed.error(UnsupportedSyntaxError, f"unsupported assignment target in {parsed.name}", target)
+    raise parsed.error(
+        UnsupportedSyntaxError, f"unsupported assignment target in {parsed.name}", target
+    )
 
 
 def _check_returns(parsed: ParsedFunction) -> None:

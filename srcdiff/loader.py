@@ -32,10 +32,19 @@ def compile_entry(text: str, filename: str, entry, injected: dict, free_vars: tu
     parameters = list(injected) + [v for v in free_vars if v not in injected]
     factory = ast.FunctionDef(
         name=_FACTORY,
-        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in parameters], vararg=None,
-                           kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg=p) for p in parameters],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        ),
         body=module.body + [ast.Return(value=_names(entry))],
-        decorator_list=[], returns=None, type_params=[],
+        decorator_list=[],
+        returns=None,
+        type_params=[],
     )
     wrapper = ast.Module(body=[factory], type_ignores=[])
     ast.fix_missing_locations(wrapper)
@@ -55,14 +64,20 @@ def _names(entry) -> ast.expr:
 
 def bind(inner, user_function, name: str, qualname: str, defaults: bool = True):
     """``inner``'s code as a function of the user's globals, sharing the user's closure cells (and, with
-    ``defaults``, its default argument values: not for functions whose parameters extend the user's)."""
+    ``defaults``, its default argument values: not for functions whose parameters extend the user's).
+    """
     user_cells = {}
     if user_function.__closure__:
         user_cells = dict(zip(user_function.__code__.co_freevars, user_function.__closure__))
     inner_cells = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
     closure = tuple(user_cells.get(v, inner_cells.get(v)) for v in inner.__code__.co_freevars)
-    function = types.FunctionType(inner.__code__, user_function.__globals__, name,
-                                  user_function.__defaults__ if defaults else None, closure or None)
+    function = types.FunctionType(
+        inner.__code__,
+        user_function.__globals__,
+        name,
+        user_function.__defaults__ if defaults else None,
+        closure or None,
+    )
     function.__kwdefaults__ = user_function.__kwdefaults__ if defaults else None
     function.__qualname__ = qualname
     function.__module__ = user_function.__module__

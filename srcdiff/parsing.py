@@ -87,7 +87,12 @@ class ParsedFunction:
         if self._locals is None or self._locals_of is not self.node:
             self._locals = frozenset(
                 {a.arg for a in ast.walk(self.node.args) if isinstance(a, ast.arg)}
-                | {n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)})
+                | {
+                    n.id
+                    for n in ast.walk(self.node)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                }
+            )
             self._locals_of = self.node
         return self._locals
 
@@ -109,9 +114,17 @@ class ParsedFunction:
         col = getattr(node, "col_offset", None) if node is not None else None
         source_line = self.line(lineno)
         if col is not None:
-            col += self._indent_removed  # the column in the file, whose lines were dedented for parsing
-        return cls(message, filename=self.filename, lineno=lineno, col=col,
-                   source_line=source_line, hint=hint)
+            col += (
+                self._indent_removed
+            )  # the column in the file, whose lines were dedented for parsing
+        return cls(
+            message,
+            filename=self.filename,
+            lineno=lineno,
+            col=col,
+            source_line=source_line,
+            hint=hint,
+        )
 
     _indent_removed: int = 0
 
@@ -156,7 +169,11 @@ _IMMUTABLE = (bool, int, float, complex, str, bytes, tuple, frozenset, type(None
 def is_data(value) -> bool:
     """A value the compiler cannot have folded in by identity: not a module, class, function or other callable,
     nor a number, string or tuple (which generated code may hold as a constant)."""
-    return not (value is MISSING or isinstance(value, (types.ModuleType, type) + _IMMUTABLE) or callable(value))
+    return not (
+        value is MISSING
+        or isinstance(value, (types.ModuleType, type) + _IMMUTABLE)
+        or callable(value)
+    )
 
 
 def attribute_guards(base, name: str, value) -> list:
@@ -168,9 +185,13 @@ def attribute_guards(base, name: str, value) -> list:
     guards = []
     if not isinstance(base, type):
         instance_dict = getattr(base, "__dict__", None)
-        if isinstance(instance_dict, dict):  # and the classes below: a data descriptor there would win
+        if isinstance(
+            instance_dict, dict
+        ):  # and the classes below: a data descriptor there would win
             found = instance_dict.get(name, MISSING)
-            guards.append((instance_dict, name, found if not is_data(found) else TypeIs(type(found))))
+            guards.append(
+                (instance_dict, name, found if not is_data(found) else TypeIs(type(found)))
+            )
         owner = type(base)
     else:
         owner = base
@@ -261,8 +282,11 @@ def parse_function(function) -> ParsedFunction:
 
 
 def _qualname(function) -> str:
-    return getattr(function.__code__, "co_qualname", None) or getattr(function, "__qualname__", None) or \
-        function.__code__.co_name
+    return (
+        getattr(function.__code__, "co_qualname", None)
+        or getattr(function, "__qualname__", None)
+        or function.__code__.co_name
+    )
 
 
 def _mangle(node: ast.AST, class_name: str) -> None:
@@ -290,7 +314,8 @@ def _stale_source_error(name, filename, lineno):
     return SourceUnavailableError(
         f"the source of {name} in {filename} is not the code that runs: the file was changed after the "
         "function was defined",
-        filename=filename, lineno=lineno,
+        filename=filename,
+        lineno=lineno,
         hint="reload the module (importlib.reload) or restart Python, so that the function and its file agree",
     )
 
@@ -302,18 +327,25 @@ _RESERVED = ("__result__",)
 def _rename_reserved(parsed: ParsedFunction) -> None:
     node = parsed.node
     used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
-        a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+        a.arg for a in ast.walk(node) if isinstance(a, ast.arg)
+    }
     for reserved in _RESERVED:
         if reserved not in used:
             continue
-        if reserved not in parsed.locals or reserved in {a.arg for a in ast.walk(node.args)
-                                                         if isinstance(a, ast.arg)}:
+        if reserved not in parsed.locals or reserved in {
+            a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)
+        }:
             raise parsed.error(
                 UnsupportedSyntaxError,
                 f"srcdiff cannot differentiate {parsed.name}, which takes or reads the name {reserved} "
                 "(srcdiff uses that name itself)",
-                next(n for n in ast.walk(node) if getattr(n, "id", getattr(n, "arg", None)) == reserved),
-                hint=f"rename {reserved}")
+                next(
+                    n
+                    for n in ast.walk(node)
+                    if getattr(n, "id", getattr(n, "arg", None)) == reserved
+                ),
+                hint=f"rename {reserved}",
+            )
         index = 0
         while f"{reserved}{index}" in used:
             index += 1
@@ -336,25 +368,56 @@ def _compile_like(node, code, filename, qualname: str):
     not compile."""
     inner_body = [ast.Return(value=node) if isinstance(node, ast.Lambda) else node]
     qualname = qualname.split(".")
-    if len(qualname) >= 2 and qualname[-2] != "<locals>":  # a method: compiled in a class of that name
-        inner_body = [ast.ClassDef(name=qualname[-2], bases=[], keywords=[], body=inner_body, decorator_list=[],
-                                   type_params=[])]
+    if (
+        len(qualname) >= 2 and qualname[-2] != "<locals>"
+    ):  # a method: compiled in a class of that name
+        inner_body = [
+            ast.ClassDef(
+                name=qualname[-2],
+                bases=[],
+                keywords=[],
+                body=inner_body,
+                decorator_list=[],
+                type_params=[],
+            )
+        ]
     outer_body = []
     if code.co_freevars:
-        outer_body.append(ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store()) for v in code.co_freevars
-                                              if v != "__class__"] or [ast.Name(id="_", ctx=ast.Store())],
-                                     value=ast.Constant(None)))
+        outer_body.append(
+            ast.Assign(
+                targets=[
+                    ast.Name(id=v, ctx=ast.Store()) for v in code.co_freevars if v != "__class__"
+                ]
+                or [ast.Name(id="_", ctx=ast.Store())],
+                value=ast.Constant(None),
+            )
+        )
     outer_body += inner_body
-    outer = ast.FunctionDef(name="__srcdiff_outer__", args=ast.arguments(
-        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        body=outer_body, decorator_list=[], returns=None, type_params=[])
+    outer = ast.FunctionDef(
+        name="__srcdiff_outer__",
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        ),
+        body=outer_body,
+        decorator_list=[],
+        returns=None,
+        type_params=[],
+    )
     for statement in [outer] + outer_body[:-1] + [s for s in inner_body if s is not node]:
         statement.lineno, statement.end_lineno = node.lineno, node.end_lineno or node.lineno
         statement.col_offset = statement.end_col_offset = 0
     module = ast.Module(body=[outer], type_ignores=[])
     ast.fix_missing_locations(module)
     try:
-        compiled = compile(module, filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+        compiled = compile(
+            module, filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True
+        )
     except (SyntaxError, ValueError, TypeError):
         return None
     found = []
@@ -378,8 +441,12 @@ def _lines(code) -> set:
 def _same_constant(a, b) -> bool:
     if isinstance(a, types.CodeType) and isinstance(b, types.CodeType):
         return _same_code(a, b, strict=False)
-    if isinstance(a, str) and isinstance(b, str) and "<locals>" in a + b and (
-            a.endswith("." + b) or b.endswith("." + a)):
+    if (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and "<locals>" in a + b
+        and (a.endswith("." + b) or b.endswith("." + a))
+    ):
         # before Python 3.11 a nested function's qualified name is a constant of the function that makes it;
         # compiled again inside a helper function, it starts with that helper's name
         return True
@@ -387,12 +454,18 @@ def _same_constant(a, b) -> bool:
 
 
 def _same_code(a, b, strict: bool) -> bool:
-    if a.co_varnames != b.co_varnames or len(a.co_consts) != len(b.co_consts) or _lines(a) != _lines(b):
+    if (
+        a.co_varnames != b.co_varnames
+        or len(a.co_consts) != len(b.co_consts)
+        or _lines(a) != _lines(b)
+    ):
         return False
     if not all(_same_constant(x, y) for x, y in zip(a.co_consts, b.co_consts)):
         return False
     if strict:
-        return a.co_code == b.co_code and a.co_names == b.co_names and a.co_freevars == b.co_freevars
+        return (
+            a.co_code == b.co_code and a.co_names == b.co_names and a.co_freevars == b.co_freevars
+        )
     return set(a.co_names) | set(a.co_freevars) == set(b.co_names) | set(b.co_freevars)
 
 
@@ -402,8 +475,11 @@ def _matching(code, nodes: list, filename: str, qualname: str | None = None) -> 
     qualname = qualname or getattr(code, "co_qualname", None) or code.co_name
     compiled = [(node, _compile_like(node, code, filename, qualname)) for node in nodes]
     for strict in (True, False):
-        found = [node for node, candidate in compiled
-                 if candidate is not None and _same_code(candidate, code, strict)]
+        found = [
+            node
+            for node, candidate in compiled
+            if candidate is not None and _same_code(candidate, code, strict)
+        ]
         if found:
             return found
     return []
@@ -427,7 +503,8 @@ def _find_definition(tree, function, name):
 
 def _lambda_definition(raw, function, first_line: int):
     """A FunctionDef equivalent to the lambda defined in ``raw`` (the lines holding it, the first of them
-    ``first_line`` of the file): of the lambdas written there, the one whose code object ``function`` has."""
+    ``first_line`` of the file): of the lambdas written there, the one whose code object ``function`` has.
+    """
     code = function.__code__
     text = raw
     # the lines may hold only part of a larger expression: try them whole, and cut at each "lambda"
@@ -449,9 +526,14 @@ def _lambda_definition(raw, function, first_line: int):
                 continue
             ast.increment_lineno(tree, line_offset)
             for lam in ast.walk(tree):
-                if isinstance(lam, ast.Lambda) and [a.arg for a in lam.args.posonlyargs + lam.args.args
-                                                    + lam.args.kwonlyargs] == arg_names:
-                    found.setdefault((lam.lineno, ast.dump(lam)), lam)  # the same text compiles alike
+                if (
+                    isinstance(lam, ast.Lambda)
+                    and [a.arg for a in lam.args.posonlyargs + lam.args.args + lam.args.kwonlyargs]
+                    == arg_names
+                ):
+                    found.setdefault(
+                        (lam.lineno, ast.dump(lam)), lam
+                    )  # the same text compiles alike
             break
     lambdas = _matching(code, list(found.values()), code.co_filename)
     if not lambdas:
@@ -462,7 +544,8 @@ def _lambda_definition(raw, function, first_line: int):
     lam = lambdas[0]
     body = ast.Return(value=lam.body)
     ast.copy_location(body, lam.body)
-    node = ast.FunctionDef(name="_lambda", args=lam.args, body=[body], decorator_list=[],
-                           returns=None, type_params=[])
+    node = ast.FunctionDef(
+        name="_lambda", args=lam.args, body=[body], decorator_list=[], returns=None, type_params=[]
+    )
     ast.copy_location(node, lam)
     return ast.fix_missing_locations(node)

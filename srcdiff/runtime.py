@@ -38,7 +38,11 @@ def unbroadcast_product(g, y, x):
     an array product and its sum."""
     if (type(x) is float or np.ndim(x) == 0) and np.ndim(g) > 0 and _shape(g) == _shape(y):
         total = np.vdot(g, y)
-        return total if isinstance(x, np.ndarray) or type(x) is float else np.asarray(x).dtype.type(total)
+        return (
+            total
+            if isinstance(x, np.ndarray) or type(x) is float
+            else np.asarray(x).dtype.type(total)
+        )
     return unbroadcast(g * y, x)
 
 
@@ -46,12 +50,19 @@ def seed(y):
     """The cotangent 1 for a scalar output; a clear error for any other output."""
     if isinstance(y, np.generic) and y.dtype.kind == "f":
         return y.dtype.type(1.0)
-    if y is None or isinstance(y, (str, bytes)) or (np.ndim(y) == 0 and not isinstance(
-            y, (int, float, complex, np.number, np.ndarray, np.bool_))):
+    if (
+        y is None
+        or isinstance(y, (str, bytes))
+        or (
+            np.ndim(y) == 0
+            and not isinstance(y, (int, float, complex, np.number, np.ndarray, np.bool_))
+        )
+    ):
         raise non_scalar_error(
             f"grad needs a function that returns a number, but this one returned {type(y).__name__} "
             f"{'(it ended without a return, or returned None)' if y is None else ''}; return the value to "
-            "differentiate on every path")
+            "differentiate on every path"
+        )
     if np.ndim(y) == 0:
         return 1.0
     if np.size(y) == 1 and np.issubdtype(np.asarray(y).dtype, np.floating):
@@ -107,7 +118,7 @@ def sum_cotangent(g, x, y, first):
     """The cotangent of ``x`` (``first``) or ``y`` in ``x + y``: its part of ``g`` where ``+`` joins lists or
     tuples, else ``g`` summed to its shape."""
     if isinstance(x, (list, tuple)):
-        return g[:len(x)] if first else g[len(x):]
+        return g[: len(x)] if first else g[len(x) :]
     return unbroadcast(g, x if first else y)
 
 
@@ -128,13 +139,16 @@ def index_add(g, x, index):
 
 def add_at(total, index, g):
     """``total`` with ``g`` added at ``index``: in place when ``total`` is an array that only the backward loop
-    holds (an accumulator srcdiff allocated), so that a loop over ``x[t]`` costs O(size of x), not O(T * size)."""
-    if isinstance(total, np.ndarray) and total.flags.writeable and np.result_type(total, g) == total.dtype:
+    holds (an accumulator srcdiff allocated), so that a loop over ``x[t]`` costs O(size of x), not O(T * size).
+    """
+    if (
+        isinstance(total, np.ndarray)
+        and total.flags.writeable
+        and np.result_type(total, g) == total.dtype
+    ):
         np.add.at(total, index, g)
         return total
     return add(total, index_add(g, total, index))
-
-
 
 
 def as_tuple(cotangents):
@@ -153,7 +167,9 @@ def matmul_left(g, a, b):
     if b_ndim == 1:
         return unbroadcast(np.multiply.outer(g, b) if a_ndim > 1 else g * b, a)
     if a_ndim == 1:
-        return np.matmul(b, g) if b_ndim == 2 else unbroadcast(np.matmul(b, g[..., None])[..., 0], a)
+        return (
+            np.matmul(b, g) if b_ndim == 2 else unbroadcast(np.matmul(b, g[..., None])[..., 0], a)
+        )
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
 
 
@@ -165,7 +181,11 @@ def matmul_right(g, a, b):
         outer = np.expand_dims(a, -1) * np.expand_dims(g, -2) if b_ndim > 1 else g * a
         return unbroadcast(outer, b)
     if b_ndim == 1:
-        return np.matmul(g, a) if a_ndim == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
+        return (
+            np.matmul(g, a)
+            if a_ndim == 2
+            else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
+        )
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
 
 
@@ -173,8 +193,8 @@ def _dot_subscripts(a, b):
     """``np.dot(a, b)`` as einsum subscripts: the last axis of ``a`` against the second-to-last of ``b``."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     m, n = np.ndim(a), np.ndim(b)
-    left = letters[:m - 1] + "z"
-    right = letters[m - 1:m + n - 3] + "z" + letters[m + n - 3]
+    left = letters[: m - 1] + "z"
+    right = letters[m - 1 : m + n - 3] + "z" + letters[m + n - 3]
     return f"{left},{right}->{left[:-1]}{right[:-2]}{right[-1]}"
 
 
@@ -207,7 +227,8 @@ def reduced_cotangent(g, x, axis, keepdims):
 
 def reduced_size(x, axis):
     """How many elements of ``x`` a reduction over ``axis`` combines; at least 1, since a reduction over no
-    elements has an empty cotangent whatever it is divided by (a mean of nothing is nan, its gradient empty)."""
+    elements has an empty cotangent whatever it is divided by (a mean of nothing is nan, its gradient empty).
+    """
     if axis is None:
         return (x.size if type(x) is np.ndarray else np.size(x)) or 1
     shape = _shape(x)
@@ -238,7 +259,9 @@ def prod_cotangent(g, ans, x, axis, keepdims):
     moved = np.moveaxis(x, axis, -1)
     ones = np.ones(moved.shape[:-1] + (1,))
     left = np.concatenate((ones, np.cumprod(moved, axis=-1)[..., :-1]), axis=-1)
-    right = np.concatenate((np.flip(np.cumprod(np.flip(moved, -1), axis=-1), -1)[..., 1:], ones), -1)
+    right = np.concatenate(
+        (np.flip(np.cumprod(np.flip(moved, -1), axis=-1), -1)[..., 1:], ones), -1
+    )
     return reduced_cotangent(g, x, axis, keepdims) * np.moveaxis(left * right, -1, axis)
 
 
@@ -286,7 +309,8 @@ def _safe(value):
 def norm_cotangent(g, ans, x, ord, axis, keepdims):
     """Cotangent of ``np.linalg.norm``: vector p-norms (any p, and +-inf), matrix norms (Frobenius, nuclear,
     spectral and the 1- and inf-norms). Where a norm has no derivative the cotangent is a subgradient: 0 for
-    the 2-norm at 0, shared equally between tied maxima; a p-norm with p < 1 at a zero element gives nan."""
+    the 2-norm at 0, shared equally between tied maxima; a p-norm with p < 1 at a zero element gives nan.
+    """
     x = np.asarray(x)
     axes = _matrix_norm_axes(x, ord, axis)
     if axes is None:
@@ -319,12 +343,14 @@ def norm_cotangent(g, ans, x, ord, axis, keepdims):
     elif ord in (2, -2):
         u, _, vt = np.linalg.svd(moved, full_matrices=False)
         i = 0 if ord == 2 else -1
-        weights = u[..., :, i:i + 1 or None] * vt[..., i:i + 1 or None, :]
+        weights = u[..., :, i : i + 1 or None] * vt[..., i : i + 1 or None, :]
     elif ord in (1, -1, np.inf, -np.inf):
         summed = -2 if ord in (1, -1) else -1  # columns for the 1-norms, rows for the inf-norms
         sums = np.sum(np.abs(moved), axis=summed, keepdims=True)
         hits = sums == big_ans
-        weights = np.sign(moved) * hits / np.sum(hits, axis=-1 if summed == -2 else -2, keepdims=True)
+        weights = (
+            np.sign(moved) * hits / np.sum(hits, axis=-1 if summed == -2 else -2, keepdims=True)
+        )
     else:
         raise ValueError(f"invalid norm order {ord!r} for matrices")
     return np.moveaxis(big_g * weights, (-2, -1), axes)
@@ -354,13 +380,21 @@ def einsum_spec(args):
     operands = [args[p] for p in positions]
     used = set("".join(terms) + (output or ""))
     free = [c for c in _LETTERS if c not in used]
-    widths = [np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t]
-    ellipsis = "".join(free[:max(widths, default=0)])
-    terms = [t.replace("...", ellipsis[len(ellipsis) - (np.ndim(op) - len(t) + 3):] if "..." in t else "")
-             for t, op in zip(terms, operands)]
+    widths = [
+        np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t
+    ]
+    ellipsis = "".join(free[: max(widths, default=0)])
+    terms = [
+        t.replace(
+            "...", ellipsis[len(ellipsis) - (np.ndim(op) - len(t) + 3) :] if "..." in t else ""
+        )
+        for t, op in zip(terms, operands)
+    ]
     if output is None:
         letters = "".join(terms)
-        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis))
+        output = ellipsis + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis)
+        )
     else:
         output = output.replace("...", ellipsis)
     return terms, output, positions
@@ -371,7 +405,9 @@ def einsum_cotangent(g, position, subscripts, *operands):
 
     ``subscripts`` may also be the spec ``einsum_spec`` returns. Repeated indices (a trace, a diagonal),
     ellipses and axes of size 1 that broadcast are all handled."""
-    terms, output, _ = einsum_spec((subscripts,) + operands) if isinstance(subscripts, str) else subscripts
+    terms, output, _ = (
+        einsum_spec((subscripts,) + operands) if isinstance(subscripts, str) else subscripts
+    )
     target = terms[position]
     operand = operands[position]
     shape = np.shape(operand)
@@ -382,7 +418,9 @@ def einsum_cotangent(g, position, subscripts, *operands):
     kept = "".join(c for c in unique if c in reachable)
     partial = np.einsum(",".join([output] + others) + "->" + kept, g, *other_operands)
     own = [shape[target.index(c)] for c in unique]
-    partial = np.reshape(partial, [np.shape(partial)[kept.index(c)] if c in reachable else 1 for c in unique])
+    partial = np.reshape(
+        partial, [np.shape(partial)[kept.index(c)] if c in reachable else 1 for c in unique]
+    )
     stretched = tuple(i for i, n in enumerate(own) if n == 1 and partial.shape[i] != 1)
     if stretched:  # an axis of size 1 that einsum broadcast against the others
         partial = np.sum(partial, axis=stretched, keepdims=True)
@@ -409,7 +447,9 @@ def concatenate_cotangent(g, arrays, axis):
     """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return [piece.reshape(np.shape(a)) for piece, a in zip(np.split(np.ravel(g), sizes), arrays)]
+        return [
+            piece.reshape(np.shape(a)) for piece, a in zip(np.split(np.ravel(g), sizes), arrays)
+        ]
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
     return list(np.split(g, sizes, axis=axis))
 
@@ -437,7 +477,9 @@ def transpose_cotangent(g, axes):
     """Cotangent of ``np.transpose(x, axes)``."""
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))  # axes may count from the end
+    return np.transpose(
+        g, np.argsort([a % np.ndim(g) for a in axes])
+    )  # axes may count from the end
 
 
 def trace_cotangent(g, a):
@@ -468,7 +510,9 @@ def others_product(values):
     """For each k along the last axis, the product of the other values: exact where some are zero."""
     ones = np.ones(values.shape[:-1] + (1,))
     left = np.concatenate((ones, np.cumprod(values, axis=-1)[..., :-1]), axis=-1)
-    right = np.concatenate((np.flip(np.cumprod(np.flip(values, -1), axis=-1), -1)[..., 1:], ones), axis=-1)
+    right = np.concatenate(
+        (np.flip(np.cumprod(np.flip(values, -1), axis=-1), -1)[..., 1:], ones), axis=-1
+    )
     return left * right
 
 
@@ -482,7 +526,8 @@ def well_conditioned(a):
 
 def cofactors(a):
     """The matrix of cofactors of ``a`` (or of each matrix of a stack): det(a) inv(a).T where a is invertible,
-    and defined for singular matrices too (from the SVD: a = U S V^T gives det(U) det(V) U adj(S) V^T)."""
+    and defined for singular matrices too (from the SVD: a = U S V^T gives det(U) det(V) U adj(S) V^T).
+    """
     if well_conditioned(a):
         return np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
     u, s, vt = np.linalg.svd(a)
@@ -499,8 +544,9 @@ def det_cotangent(g, ans, a):
 def solve_cotangents(g, ans, a, b):
     """Cotangents of ``np.linalg.solve(a, b)``."""
     # numpy 2 reads b as a vector only when it is 1-d; numpy 1 also when it has a dimension less than a
-    vector = np.ndim(b) == 1 or (np.lib.NumpyVersion(np.__version__) < "2.0.0"
-                                 and np.ndim(b) == np.ndim(a) - 1)
+    vector = np.ndim(b) == 1 or (
+        np.lib.NumpyVersion(np.__version__) < "2.0.0" and np.ndim(b) == np.ndim(a) - 1
+    )
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vector else g)
     x = ans[..., None] if vector else ans
     ga = -np.matmul(gb, np.swapaxes(x, -1, -2))
@@ -510,8 +556,7 @@ def solve_cotangents(g, ans, a, b):
 
 def where_cotangent(g, condition, x, take):
     """Cotangent of ``x`` in ``np.where(condition, ...)`` (take the true side when ``take``)."""
-    return unbroadcast(np.where(condition, g, 0.0) if take else np.where(condition, 0.0, g),
-                       x)
+    return unbroadcast(np.where(condition, g, 0.0) if take else np.where(condition, 0.0, g), x)
 
 
 def clip_cotangent(g, a, a_min, a_max, min=None, max=None):
@@ -648,7 +693,11 @@ def linspace_cotangents(g, ans, start, stop, num, endpoint, retstep, axis):
     if _integer(ans):
         return zeros_like(start), zeros_like(stop)
     fractions = linspace_fractions(num, endpoint)
-    moved = np.moveaxis(np.asarray(g, dtype=float), axis, 0) if np.ndim(g) > 1 else np.asarray(g, dtype=float)
+    moved = (
+        np.moveaxis(np.asarray(g, dtype=float), axis, 0)
+        if np.ndim(g) > 1
+        else np.asarray(g, dtype=float)
+    )
     fractions = np.reshape(fractions, (num,) + (1,) * (moved.ndim - 1))
     start_g = np.sum(moved * (1.0 - fractions), axis=0)
     stop_g = np.sum(moved * fractions, axis=0)
@@ -692,7 +741,10 @@ def unique_cotangent(g, x):
 def unique_tangent(t, x):
     """Tangent of ``np.unique(x)``: the mean tangent of the elements equal to each unique value."""
     _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    return np.bincount(np.reshape(inverse, -1), weights=np.reshape(t, -1), minlength=len(counts)) / counts
+    return (
+        np.bincount(np.reshape(inverse, -1), weights=np.reshape(t, -1), minlength=len(counts))
+        / counts
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -712,16 +764,21 @@ def check_unshared(updated, views, message, filename, lineno):
     share it."""
     if updated is not None and not isinstance(updated, (np.ndarray, list)):
         return
-    if views is None or any(isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim > 0) for v in views):
+    if views is None or any(
+        isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim > 0) for v in views
+    ):
         raise alias_error(message, filename, lineno)
 
 
 def written_cotangent(g, index):
     """The cotangent of ``v`` in ``y[index] = v``: ``g[index]``, except where integer arrays name a position
-    more than once: numpy assigns in order, so only the last of the repeated writes reaches ``y``."""
+    more than once: numpy assigns in order, so only the last of the repeated writes reaches ``y``.
+    """
     item = g[index]
     parts = index if isinstance(index, tuple) else (index,)
-    if not any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts):
+    if not any(
+        isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts
+    ):
         return item
     # number the writes, let numpy assign the numbers as it assigns values, and keep the writes that won
     order = np.arange(np.size(item)).reshape(np.shape(item))
@@ -753,7 +810,7 @@ def r_cotangents(g, pieces):
     for piece in pieces:
         shape = np.shape(piece)
         length = shape[0] if shape else 1
-        cotangents.append(np.reshape(g[start:start + length], shape))
+        cotangents.append(np.reshape(g[start : start + length], shape))
         start += length
     return tuple(cotangents)
 
@@ -764,6 +821,6 @@ def c_cotangents(g, pieces):
     for piece in pieces:
         shape = np.shape(piece)
         width = shape[-1] if len(shape) >= 2 else 1
-        cotangents.append(np.reshape(g[..., start:start + width], shape))
+        cotangents.append(np.reshape(g[..., start : start + width], shape))
         start += width
     return tuple(cotangents)

@@ -26,11 +26,17 @@ class GradCheck:
 
     def __str__(self):
         verdict = "agree" if self.ok else "DISAGREE"
-        lines = [f"srcdiff and central differences {verdict}: max abs error {self.max_abs_error:.3g}, "
-                 f"max rel error {self.max_rel_error:.3g}"]
+        lines = [
+            f"srcdiff and central differences {verdict}: max abs error {self.max_abs_error:.3g}, "
+            f"max rel error {self.max_rel_error:.3g}"
+        ]
         for index, (a, n) in enumerate(zip(self.analytic, self.numeric)):
-            lines.append(f"  gradient {index}: srcdiff {np.array2string(np.asarray(a), precision=8)}")
-            lines.append(f"  {' ' * len(str(index))}           numeric {np.array2string(np.asarray(n), precision=8)}")
+            lines.append(
+                f"  gradient {index}: srcdiff {np.array2string(np.asarray(a), precision=8)}"
+            )
+            lines.append(
+                f"  {' ' * len(str(index))}           numeric {np.array2string(np.asarray(n), precision=8)}"
+            )
         return "\n".join(lines)
 
 
@@ -54,7 +60,9 @@ def numerical_grad(fun, args: tuple, position: int, eps: float | None = None):
         step = step.reshape(x.shape)
         plus = _with(args, position, _like(args[position], x + step))
         minus = _with(args, position, _like(args[position], x - step))
-        flat[i] = (float(np.sum(fun(*plus))) - float(np.sum(fun(*minus)))) / (2 * step.reshape(-1)[i])
+        flat[i] = (float(np.sum(fun(*plus))) - float(np.sum(fun(*minus)))) / (
+            2 * step.reshape(-1)[i]
+        )
     return out if x.shape else float(out)
 
 
@@ -81,7 +89,9 @@ def check_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
             continue
         difference = np.abs(np.asarray(a, dtype=float) - n)
         worst_abs = max(worst_abs, float(np.max(difference, initial=0.0)))
-        worst_rel = max(worst_rel, float(np.max(difference / np.maximum(np.abs(n), 1e-12), initial=0.0)))
+        worst_rel = max(
+            worst_rel, float(np.max(difference / np.maximum(np.abs(n), 1e-12), initial=0.0))
+        )
         ok = ok and bool(np.allclose(a, n, rtol=rtol, atol=atol))
     return GradCheck(tuple(analytic), numeric, worst_abs, worst_rel, ok)
 

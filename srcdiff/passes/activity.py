@@ -56,8 +56,11 @@ def describe(value: ast.expr, context: Context) -> Operation:
         return Operation("copy", [value])
     if isinstance(value, ast.BoolOp) and not all(is_condition(v) for v in value.values):
         # x or y is x or y itself, not a truth value: refused where a differentiated value flows through it
-        return Operation("unknown", [v for v in value.values if not is_condition(v)],
-                         why="`and`/`or` of values (they return an operand; write an if statement or np.where)")
+        return Operation(
+            "unknown",
+            [v for v in value.values if not is_condition(v)],
+            why="`and`/`or` of values (they return an operand; write an if statement or np.where)",
+        )
     if is_atom(value) or is_condition(value) or isinstance(value, (ast.Constant, ast.JoinedStr)):
         return Operation("constant")
     if isinstance(value, ast.BinOp):
@@ -69,8 +72,12 @@ def describe(value: ast.expr, context: Context) -> Operation:
     if isinstance(value, (ast.Tuple, ast.List)):
         return Operation("pack", list(value.elts))
     if isinstance(value, ast.Dict):
-        return Operation("unknown", list(value.values), why="a dict (gradients do not flow through dicts; "
-                         "return it as aux with has_aux=True, or pass its values separately)")
+        return Operation(
+            "unknown",
+            list(value.values),
+            why="a dict (gradients do not flow through dicts; "
+            "return it as aux with has_aux=True, or pass its values separately)",
+        )
     if isinstance(value, ast.Attribute):
         if value.attr in _METADATA_ATTRIBUTES:
             return Operation("constant")
@@ -85,16 +92,25 @@ def describe(value: ast.expr, context: Context) -> Operation:
             return Operation("pop", [value.args[0]])
         keywords = {k.arg: k.value for k in value.keywords}
         if callee is MISSING:
-            return Operation("unknown", list(value.args), keywords,
-                             why=f"the function {ast.unparse(value.func)}, which srcdiff cannot look up "
-                             "before the function runs")
+            return Operation(
+                "unknown",
+                list(value.args),
+                keywords,
+                why=f"the function {ast.unparse(value.func)}, which srcdiff cannot look up "
+                "before the function runs",
+            )
         rule = lookup(callee)
         if rule is None and is_user_function(callee):
             return Operation("call", list(value.args), keywords, callee=callee)
         if rule is None:
             name = getattr(callee, "__qualname__", None) or ast.unparse(value.func)
-            return Operation("unknown", list(value.args), keywords, callee=callee,
-                             why=f"{name}, which has no adjoint rule")
+            return Operation(
+                "unknown",
+                list(value.args),
+                keywords,
+                callee=callee,
+                why=f"{name}, which has no adjoint rule",
+            )
         return _with_rule(rule, list(value.args), keywords, callee)
     return Operation("unknown", [], why=f"a {type(value).__name__} expression")
 
@@ -105,12 +121,16 @@ def is_user_function(value) -> bool:
 
     if isinstance(value, LocalFunction):
         return True
-    return isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith("numpy")
+    return isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith(
+        "numpy"
+    )
 
 
 def _with_rule(rule, args, keywords, callee) -> Operation:
     if rule is None:
-        return Operation("unknown", args, keywords, callee=callee, why=f"{callee}, which has no rule")
+        return Operation(
+            "unknown", args, keywords, callee=callee, why=f"{callee}, which has no rule"
+        )
     if not rule.differentiable:
         return Operation("constant", args, keywords, rule=rule, callee=callee)
     # keyword arguments that name the rule's parameters take their places, so they carry gradients too
@@ -184,32 +204,55 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
 
 def _index_makers(statements, operations, context) -> None:
     """``np.r_[a, b]`` and ``np.c_[a, b]`` build arrays from what they are indexed with: no rule covers that, so
-    a differentiated value there is refused (as a call without a rule is) rather than given no gradient."""
+    a differentiated value there is refused (as a call without a rule is) rather than given no gradient.
+    """
     makers = {id(np.r_): "np.r_", id(np.c_): "np.c_"}
-    lifted = {s.targets[0].id: context.resolve(s.value) for s in statements
-              if isinstance(s.value, ast.Attribute) and s.value.attr in ("r_", "c_")}
+    lifted = {
+        s.targets[0].id: context.resolve(s.value)
+        for s in statements
+        if isinstance(s.value, ast.Attribute) and s.value.attr in ("r_", "c_")
+    }
     for statement in statements:
         value = statement.value
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             base = value.value.id
-            maker = lifted[base] if base in lifted else base in ("r_", "c_") and context.resolve(value.value)
+            maker = (
+                lifted[base]
+                if base in lifted
+                else base in ("r_", "c_") and context.resolve(value.value)
+            )
             if id(maker) in makers:
                 pieces = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
-                if all(isinstance(p, ast.Name) or isinstance(p, ast.Constant) and type(p.value) in (int, float)
-                       for p in pieces) and lookup(maker) is not None:  # values only: a concatenation
-                    operations[id(statement)] = Operation("rule", list(pieces), rule=lookup(maker), callee=maker)
+                if (
+                    all(
+                        isinstance(p, ast.Name)
+                        or isinstance(p, ast.Constant)
+                        and type(p.value) in (int, float)
+                        for p in pieces
+                    )
+                    and lookup(maker) is not None
+                ):  # values only: a concatenation
+                    operations[id(statement)] = Operation(
+                        "rule", list(pieces), rule=lookup(maker), callee=maker
+                    )
                 else:
-                    operations[id(statement)] = Operation("unknown", [value.slice], why=f"{makers[id(maker)]}[...] "
-                                                          "with slices or a directive (write np.concatenate)")
+                    operations[id(statement)] = Operation(
+                        "unknown",
+                        [value.slice],
+                        why=f"{makers[id(maker)]}[...] "
+                        "with slices or a directive (write np.concatenate)",
+                    )
 
 
 def _no_rule_error(statement, operation: Operation, context: Context):
     callee = operation.callee
     name = getattr(callee, "__name__", None) or "the_function"
     if callable(callee):
-        hint = (f"register an adjoint rule:\n    @srcdiff.defvjp({name})\n    def {name}_vjp(g, ans, *args):\n"
-                f"        return (<cotangent of each argument>,)\n"
-                f"or declare it constant with srcdiff.nondifferentiable({name})")
+        hint = (
+            f"register an adjoint rule:\n    @srcdiff.defvjp({name})\n    def {name}_vjp(g, ans, *args):\n"
+            f"        return (<cotangent of each argument>,)\n"
+            f"or declare it constant with srcdiff.nondifferentiable({name})"
+        )
     else:
         hint = "compute this value with operations srcdiff differentiates"
     return context.parsed.error(

@@ -23,13 +23,59 @@ from dataclasses import dataclass, field
 
 # calls that may return a view of their first argument (or of the object whose method they are): those the
 # normal form already refused views of, and the others numpy has
-RESHAPING = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray", "atleast_1d", "atleast_2d",
-             "broadcast_to", "T", "swapaxes", "moveaxis"}
-VIEW_FUNCTIONS = RESHAPING | {"view", "asanyarray", "diagonal", "atleast_3d", "flip", "fliplr", "flipud", "rot90",
-                              "real", "imag", "split", "array_split", "hsplit", "vsplit", "reversed", "iter"}
+RESHAPING = {
+    "reshape",
+    "transpose",
+    "ravel",
+    "squeeze",
+    "expand_dims",
+    "asarray",
+    "atleast_1d",
+    "atleast_2d",
+    "broadcast_to",
+    "T",
+    "swapaxes",
+    "moveaxis",
+}
+VIEW_FUNCTIONS = RESHAPING | {
+    "view",
+    "asanyarray",
+    "diagonal",
+    "atleast_3d",
+    "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
+    "real",
+    "imag",
+    "split",
+    "array_split",
+    "hsplit",
+    "vsplit",
+    "reversed",
+    "iter",
+}
 # methods that change the object they are called on (lists, arrays, dicts, sets)
-UPDATING_METHODS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "fill", "resize",
-                    "put", "itemset", "setfield", "update", "setdefault", "popitem", "add", "discard"}
+UPDATING_METHODS = {
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "sort",
+    "reverse",
+    "fill",
+    "resize",
+    "put",
+    "itemset",
+    "setfield",
+    "update",
+    "setdefault",
+    "popitem",
+    "add",
+    "discard",
+}
 _VIEW_ATTRIBUTES = {"T", "real", "imag", "flat", "mT"}
 
 
@@ -37,7 +83,9 @@ _VIEW_ATTRIBUTES = {"T", "real", "imag", "flat", "mT"}
 class Findings:
     """What the analysis found: updates to refuse, and augmented assignments to check at run time."""
 
-    refused: list = field(default_factory=list)  # (statement, updated name, other name, where it was bound)
+    refused: list = field(
+        default_factory=list
+    )  # (statement, updated name, other name, where it was bound)
     # id(update) -> (names taken by indexing or None, another name, where it was bound, whether the update is an
     # augmented assignment): checked at run time, as ``y += v`` updates in place only an array or a list, and
     # a name taken by indexing shares memory only if it holds an array (an item of a 1-d array is a number, a
@@ -53,17 +101,27 @@ def analyse(function: ast.FunctionDef) -> Findings:
 
 def updates_in_place(function: ast.FunctionDef, name: str) -> bool:
     """Whether ``function`` may change the object its parameter ``name`` holds (``name[i] = v``, ``name += v``
-    for an array, ``name.append(v)``), before it binds ``name`` to anything else. A conservative syntactic test."""
+    for an array, ``name.append(v)``), before it binds ``name`` to anything else. A conservative syntactic test.
+    """
     for node in ast.walk(function):
         target = node.target if isinstance(node, ast.AugAssign) else None
         if isinstance(node, ast.Assign):
             target = next((t for t in node.targets if isinstance(t, ast.Subscript)), None)
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == name
+        ):
             return True
         if isinstance(target, ast.Name) and target.id == name:
             return True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(
-                node.func.value, ast.Name) and node.func.value.id == name and node.func.attr in UPDATING_METHODS:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.func.attr in UPDATING_METHODS
+        ):
             return True
     return False
 
@@ -72,9 +130,14 @@ def updates_in_place(function: ast.FunctionDef, name: str) -> bool:
 
 
 def _reads(node: ast.AST) -> set:
-    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return names | {n.target.id for n in ast.walk(node)
-                    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    names = {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    return names | {
+        n.target.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
 
 
 def _bound(target: ast.AST) -> set:
@@ -103,13 +166,21 @@ def _liveness(body: list) -> dict:
             bound = set().union(*(_bound(t) for t in statement.targets))
             return (live - bound) | _reads(statement)
         if isinstance(statement, ast.If):
-            return _reads(statement.test) | block(statement.body, live, loop) | block(statement.orelse, live, loop)
+            return (
+                _reads(statement.test)
+                | block(statement.body, live, loop)
+                | block(statement.orelse, live, loop)
+            )
         if isinstance(statement, (ast.For, ast.While)):
             head = _reads(statement.iter if isinstance(statement, ast.For) else statement.test)
             entry = set(live)
             while True:  # the body's end reaches its start again
                 loop_live = entry | live
-                new = head | block(statement.body, loop_live, loop_live) | block(statement.orelse, live, loop)
+                new = (
+                    head
+                    | block(statement.body, loop_live, loop_live)
+                    | block(statement.orelse, live, loop)
+                )
                 if new <= entry:
                     return entry
                 entry |= new
@@ -134,13 +205,19 @@ class _Aliases:
         self.items: dict = {}  # object -> objects of the items of the list or tuple it is
         self.origin: dict = {}  # name -> the statement that last bound it (for messages)
         self.reported: set = set()
-        self.via_index: dict = {}  # name -> whether its value was taken by indexing or iterating (maybe a view)
+        self.via_index: dict = (
+            {}
+        )  # name -> whether its value was taken by indexing or iterating (maybe a view)
 
     def run(self) -> Findings:
         args = self.function.args
-        state = {a.arg: frozenset({f"parameter {a.arg}"})
-                 for a in args.posonlyargs + args.args + args.kwonlyargs}
-        for _ in range(2):  # a second pass lets values carried around loops reach the updates before them
+        state = {
+            a.arg: frozenset({f"parameter {a.arg}"})
+            for a in args.posonlyargs + args.args + args.kwonlyargs
+        }
+        for _ in range(
+            2
+        ):  # a second pass lets values carried around loops reach the updates before them
             self.block(self.function.body, dict(state))
         return self.findings
 
@@ -161,8 +238,11 @@ class _Aliases:
             return frozenset()  # numbers, strings and None are never updated in place
         if isinstance(node, (ast.Tuple, ast.List)):
             made = frozenset({_made(node)})
-            contents = frozenset().union(*(self.objects(e, state) for e in node.elts)) if node.elts \
+            contents = (
+                frozenset().union(*(self.objects(e, state) for e in node.elts))
+                if node.elts
                 else frozenset()
+            )
             for obj in made:
                 self.items[obj] = self.items.get(obj, frozenset()) | contents
             return made
@@ -171,15 +251,22 @@ class _Aliases:
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in VIEW_FUNCTIONS:
                 sources = list(node.args[:1])
-                if isinstance(func, ast.Attribute) and not (isinstance(func.value, ast.Name)
-                                                            and func.value.id in ("np", "numpy")):
+                if isinstance(func, ast.Attribute) and not (
+                    isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy")
+                ):
                     sources = [func.value]
-                found = frozenset().union(*(self.objects(s, state) for s in sources)) if sources \
+                found = (
+                    frozenset().union(*(self.objects(s, state) for s in sources))
+                    if sources
                     else frozenset()
+                )
                 return found | self.item_objects(found)
             if name in ("zip", "enumerate"):  # items of items: what a loop over them unpacks
-                found = frozenset().union(*(self.objects(a, state) for a in node.args)) if node.args \
+                found = (
+                    frozenset().union(*(self.objects(a, state) for a in node.args))
+                    if node.args
                     else frozenset()
+                )
                 return found | self.item_objects(found)
         return frozenset({_made(node)})
 
@@ -189,8 +276,14 @@ class _Aliases:
             found |= self.items.get(obj, frozenset())
         return found
 
-    def bind(self, target: ast.AST, value_objects: frozenset, value: ast.AST | None, state: dict,
-             statement) -> None:
+    def bind(
+        self,
+        target: ast.AST,
+        value_objects: frozenset,
+        value: ast.AST | None,
+        state: dict,
+        statement,
+    ) -> None:
         if isinstance(target, ast.Name):
             state[target.id] = value_objects
             self.origin[target.id] = statement
@@ -199,9 +292,14 @@ class _Aliases:
             else:
                 self.via_index[target.id] = value is None or isinstance(value, ast.Subscript)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) and not any(
-                    isinstance(e, ast.Starred) for e in value.elts + target.elts):
-                parts = [self.objects(e, state) for e in value.elts]  # evaluated before any is bound
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in value.elts + target.elts)
+            ):
+                parts = [
+                    self.objects(e, state) for e in value.elts
+                ]  # evaluated before any is bound
                 for element, part in zip(target.elts, parts):
                     self.bind(element, part, None, state, statement)
             else:
@@ -237,18 +335,30 @@ class _Aliases:
             for target in statement.targets:
                 self.bind(target, objects, statement.value, state, statement)
         elif isinstance(statement, ast.AugAssign):
-            if isinstance(statement.target, ast.Subscript) and isinstance(statement.target.value, ast.Name):
+            if isinstance(statement.target, ast.Subscript) and isinstance(
+                statement.target.value, ast.Name
+            ):
                 self.updated(statement.target.value.id, statement, state)
             elif isinstance(statement.target, ast.Name):
                 others = self.sharing(statement.target.id, state, statement)
                 if others:
                     self.check(statement, others, augmented=True)
         elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-            self.bind(statement.target, self.objects(statement.value, state), statement.value, state, statement)
+            self.bind(
+                statement.target,
+                self.objects(statement.value, state),
+                statement.value,
+                state,
+                statement,
+            )
         elif isinstance(statement, ast.Expr):
             call = statement.value
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(
-                    call.func.value, ast.Name) and call.func.attr in ("append", "extend", "insert"):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+                and call.func.attr in ("append", "extend", "insert")
+            ):
                 self.updated(call.func.value.id, statement, state)
         elif isinstance(statement, ast.If):
             body = self.block(statement.body, dict(state))
@@ -259,7 +369,13 @@ class _Aliases:
                 entry = dict(state)
                 if isinstance(statement, ast.For):
                     iterated = self.objects(statement.iter, entry)
-                    self.bind(statement.target, iterated | self.item_objects(iterated), None, entry, statement)
+                    self.bind(
+                        statement.target,
+                        iterated | self.item_objects(iterated),
+                        None,
+                        entry,
+                        statement,
+                    )
                 state = _join(state, self.block(statement.body, entry))
             state = self.block(statement.orelse, state)
         return state
@@ -278,8 +394,15 @@ class _Aliases:
         views = None if any(not self.via_index.get(other) for other in others) else others
         known = self.findings.checked.get(id(statement))
         if known is not None:
-            views = None if known[0] is None or views is None else sorted(set(views) | set(known[0]))
-        self.findings.checked[id(statement)] = (views, others[0], self.origin.get(others[0]), augmented)
+            views = (
+                None if known[0] is None or views is None else sorted(set(views) | set(known[0]))
+            )
+        self.findings.checked[id(statement)] = (
+            views,
+            others[0],
+            self.origin.get(others[0]),
+            augmented,
+        )
 
 
 def _made(node: ast.AST) -> str:

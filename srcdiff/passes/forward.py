@@ -37,14 +37,12 @@ from .syntax import rename as _rename
 from .syntax import store as _store
 
 
-
-
-
-
 class ForwardMode:
     """Builds the jvp function ``f(*args, *tangents) -> (value, tangent)`` from a function in normal form."""
 
-    def __init__(self, context: Context, function: ast.FunctionDef, varied_params: list, activity: Activity):
+    def __init__(
+        self, context: Context, function: ast.FunctionDef, varied_params: list, activity: Activity
+    ):
         self.context = context
         self.function = function
         self.varied_params = varied_params
@@ -72,21 +70,44 @@ class ForwardMode:
     def block(self, body: list) -> list:
         out = []
         for statement in body:
-            if isinstance(statement, ast.Assign) and self.activity.operations[id(statement)].kind in (
-                    "append", "setitem") and statement.targets[0].id not in self.active:
+            if (
+                isinstance(statement, ast.Assign)
+                and self.activity.operations[id(statement)].kind in ("append", "setitem")
+                and statement.targets[0].id not in self.active
+            ):
                 out.append(_in_place(statement, self.activity.operations[id(statement)]))
             elif isinstance(statement, ast.Assign):
                 out.extend(self._assignment(statement))
             elif isinstance(statement, ast.If) and not is_loop_exit(statement):
-                out.append(ast.copy_location(ast.If(test=statement.test, body=self.block(statement.body)
-                                                    or [ast.Pass()], orelse=self.block(statement.orelse)),
-                                             statement))
+                out.append(
+                    ast.copy_location(
+                        ast.If(
+                            test=statement.test,
+                            body=self.block(statement.body) or [ast.Pass()],
+                            orelse=self.block(statement.orelse),
+                        ),
+                        statement,
+                    )
+                )
             elif isinstance(statement, ast.For):
-                out.append(ast.copy_location(ast.For(target=statement.target, iter=statement.iter,
-                                                     body=self.block(statement.body), orelse=[]), statement))
+                out.append(
+                    ast.copy_location(
+                        ast.For(
+                            target=statement.target,
+                            iter=statement.iter,
+                            body=self.block(statement.body),
+                            orelse=[],
+                        ),
+                        statement,
+                    )
+                )
             elif isinstance(statement, ast.While):
-                out.append(ast.copy_location(ast.While(test=statement.test, body=self.block(statement.body),
-                                                       orelse=[]), statement))
+                out.append(
+                    ast.copy_location(
+                        ast.While(test=statement.test, body=self.block(statement.body), orelse=[]),
+                        statement,
+                    )
+                )
             elif isinstance(statement, ast.Return):
                 continue
             else:
@@ -105,16 +126,24 @@ class ForwardMode:
             return self._call_statement(statement, operation, tangent)
         if operation.kind == "append":
             item = operation.args[1]
-            append = _call(ast.Attribute(value=_load(tangent), attr="append", ctx=ast.Load()),
-                           self._tangent_or_zero(item))
+            append = _call(
+                ast.Attribute(value=_load(tangent), attr="append", ctx=ast.Load()),
+                self._tangent_or_zero(item),
+            )
             return [_in_place(statement, operation), ast.Expr(value=append)]
         if operation.kind == "setitem":
             value = operation.args[1]
-            update = _call(self._runtime("with_item"), self._tangent_or_zero(operation.args[0]),
-                           copy.deepcopy(operation.index), self._tangent_or_zero(value))
+            update = _call(
+                self._runtime("with_item"),
+                self._tangent_or_zero(operation.args[0]),
+                copy.deepcopy(operation.index),
+                self._tangent_or_zero(value),
+            )
             return [_assign(tangent, update), _in_place(statement, operation)]
         terms = self._terms(statement, operation, target)
-        reads_result = any(isinstance(n, ast.Name) and n.id == _RESULT for t in terms for n in ast.walk(t))
+        reads_result = any(
+            isinstance(n, ast.Name) and n.id == _RESULT for t in terms for n in ast.walk(t)
+        )
         operands = {n.id for a in operation.args for n in ast.walk(a) if isinstance(n, ast.Name)}
         if not terms:
             value = _call(self._runtime("zeros_like"), _load(target))
@@ -131,19 +160,26 @@ class ForwardMode:
             if reads_result:
                 result = self.namer.fresh("_new")
                 value = copy.deepcopy(statement.value)
-                return [_assign(result, value), _assign(tangent, _rename(total, _RESULT, result)),
-                        ast.copy_location(_assign(target, _load(result)), statement)]
+                return [
+                    _assign(result, value),
+                    _assign(tangent, _rename(total, _RESULT, result)),
+                    ast.copy_location(_assign(target, _load(result)), statement),
+                ]
             return [_assign(tangent, total), statement]
         return [statement, _assign(tangent, _rename(total, _RESULT, target))]
 
     def _pop(self, statement: ast.Assign, operation: Operation, target: str) -> list:
         """``v = items.pop()``: the tangent list loses its last item too, whatever becomes of it."""
         items = operation.args[0].id
-        primal = ast.Assign(targets=[_store(target)], value=_call(
-            ast.Attribute(value=_load(items), attr="pop", ctx=ast.Load())))
+        primal = ast.Assign(
+            targets=[_store(target)],
+            value=_call(ast.Attribute(value=_load(items), attr="pop", ctx=ast.Load())),
+        )
         out = [ast.copy_location(primal, statement)]
         if items in self.active:
-            tangents = _call(ast.Attribute(value=_load(self.tangent(items)), attr="pop", ctx=ast.Load()))
+            tangents = _call(
+                ast.Attribute(value=_load(self.tangent(items)), attr="pop", ctx=ast.Load())
+            )
             out.append(_assign(self.tangent(target), tangents))
         return out
 
@@ -165,37 +201,53 @@ class ForwardMode:
         """One expression per active operand: its contribution to the tangent of the result."""
         # a name active elsewhere (carried around a loop) may get a value here from a constant: no tangent term
         if operation.kind == "copy":
-            return [_load(self.tangent(operation.args[0].id))] if operation.args[0].id in self.active else []
+            return (
+                [_load(self.tangent(operation.args[0].id))]
+                if operation.args[0].id in self.active
+                else []
+            )
         if operation.kind == "constant":
             return []
         if operation.kind == "index":
             base = operation.args[0].id
             if base not in self.active:
                 return []
-            item = ast.Subscript(value=_load(self.tangent(base)), slice=copy.deepcopy(statement.value.slice),
-                                 ctx=ast.Load())
+            item = ast.Subscript(
+                value=_load(self.tangent(base)),
+                slice=copy.deepcopy(statement.value.slice),
+                ctx=ast.Load(),
+            )
             return [item]
         if operation.kind == "pack":
             elements = [self._tangent_or_zero(e) for e in operation.args]
             return [type(statement.value)(elts=elements, ctx=ast.Load())]
         if operation.kind == "rule":
             return self._rule_terms(statement, operation)
-        raise self.context.parsed.error(NoRuleError, f"srcdiff cannot compute tangents of {operation.why}",
-                                        statement)
+        raise self.context.parsed.error(
+            NoRuleError, f"srcdiff cannot compute tangents of {operation.why}", statement
+        )
 
     def _may_broadcast_tangent(self, operation: Operation) -> bool:
         """Whether an elementwise operation's tangent may be smaller than its result: an operand that is not
         varied (and is not a number) may broadcast the varied ones to a larger shape."""
-        if operation.kind != "rule" or operation.rule.forward is None or operation.rule.forward[0] != "elementwise":
+        if (
+            operation.kind != "rule"
+            or operation.rule.forward is None
+            or operation.rule.forward[0] != "elementwise"
+        ):
             return False
         active = self._active_positions(operation)
         return len(active) < len(operation.args) and any(
             position not in active and not isinstance(arg, ast.Constant)
-            for position, arg in enumerate(operation.args))
+            for position, arg in enumerate(operation.args)
+        )
 
     def _active_positions(self, operation: Operation) -> list:
-        return [p for p, arg in enumerate(operation.args)
-                if isinstance(arg, ast.Name) and arg.id in self.active]
+        return [
+            p
+            for p, arg in enumerate(operation.args)
+            if isinstance(arg, ast.Name) and arg.id in self.active
+        ]
 
     def _rule_terms(self, statement, operation: Operation) -> list:
         rule = operation.rule
@@ -204,7 +256,9 @@ class ForwardMode:
         if forward is None:
             name = rule.name
             raise self.context.parsed.error(
-                NoRuleError, f"srcdiff has no forward-mode rule for {name}", statement,
+                NoRuleError,
+                f"srcdiff has no forward-mode rule for {name}",
+                statement,
                 hint=f"register one with srcdiff.defjvp({name}): a function (tangents, ans, *args) returning the "
                 "tangent of the result, where tangents holds one tangent per argument (None for a constant)",
             )
@@ -212,7 +266,11 @@ class ForwardMode:
         if kind == "elementwise":
             terms = []
             for position in active:
-                template = rule.template[position] if rule.template and position < len(rule.template) else None
+                template = (
+                    rule.template[position]
+                    if rule.template and position < len(rule.template)
+                    else None
+                )
                 if template is None:
                     continue
                 terms.append(self._elementwise_term(template, rule, operation, position))
@@ -228,8 +286,11 @@ class ForwardMode:
                 if isinstance(value, ast.BinOp):  # x @ y
                     terms.append(ast.BinOp(left=args[0], op=copy.deepcopy(value.op), right=args[1]))
                     continue
-                keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()
-                            if k not in rule.params[:len(args)]]
+                keywords = [
+                    ast.keyword(arg=k, value=copy.deepcopy(v))
+                    for k, v in operation.keywords.items()
+                    if k not in rule.params[: len(args)]
+                ]
                 terms.append(_call(copy.deepcopy(value.func), *args, keywords=keywords))
             return terms
         if kind == "additive":
@@ -237,15 +298,36 @@ class ForwardMode:
             for position in forward[1]:
                 if position < len(args):
                     args[position] = self._tangent_or_zero(operation.args[position])
-            keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()
-                        if k not in rule.params[:len(args)]]
+            keywords = [
+                ast.keyword(arg=k, value=copy.deepcopy(v))
+                for k, v in operation.keywords.items()
+                if k not in rule.params[: len(args)]
+            ]
             return [_call(copy.deepcopy(statement.value.func), *args, keywords=keywords)]
         jvp = forward[1]
-        tangents = ast.Tuple(elts=[_load(self.tangent(a.id)) if isinstance(a, ast.Name) and a.id in self.active
-                                   else ast.Constant(None) for a in operation.args], ctx=ast.Load())
-        keywords = [ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()]
-        return [_call(self.context.reference(jvp), tangents, _load(_RESULT),
-                      *[copy.deepcopy(a) for a in operation.args], keywords=keywords)]
+        tangents = ast.Tuple(
+            elts=[
+                (
+                    _load(self.tangent(a.id))
+                    if isinstance(a, ast.Name) and a.id in self.active
+                    else ast.Constant(None)
+                )
+                for a in operation.args
+            ],
+            ctx=ast.Load(),
+        )
+        keywords = [
+            ast.keyword(arg=k, value=copy.deepcopy(v)) for k, v in operation.keywords.items()
+        ]
+        return [
+            _call(
+                self.context.reference(jvp),
+                tangents,
+                _load(_RESULT),
+                *[copy.deepcopy(a) for a in operation.args],
+                keywords=keywords,
+            )
+        ]
 
     def _elementwise_term(self, template, rule, operation: Operation, position: int) -> ast.expr:
         """The adjoint expression for ``position`` with the cotangent replaced by that operand's tangent."""
@@ -255,9 +337,13 @@ class ForwardMode:
             if expression.func.id == "unbroadcast" and len(expression.args) == 2:
                 expression = expression.args[0]
             elif expression.func.id == "unbroadcast_product" and len(expression.args) == 3:
-                expression = ast.BinOp(left=expression.args[0], op=ast.Mult(), right=expression.args[1])
-        bindings = {rule.template_names[0]: _load(self.tangent(operation.args[position].id)),
-                    rule.template_names[1]: _load(_RESULT)}
+                expression = ast.BinOp(
+                    left=expression.args[0], op=ast.Mult(), right=expression.args[1]
+                )
+        bindings = {
+            rule.template_names[0]: _load(self.tangent(operation.args[position].id)),
+            rule.template_names[1]: _load(_RESULT),
+        }
         for name, arg in zip(rule.params, operation.args):
             bindings[name] = arg
         bindings.update(operation.keywords)
@@ -266,8 +352,11 @@ class ForwardMode:
                 bindings[name] = ast.Constant(rule.defaults[name])
         term = instantiate(expression, bindings, rule, self.context)
         if term is None:
-            raise self.context.parsed.error(NoRuleError, f"srcdiff cannot derive the tangent of {rule.name}",
-                                            hint=f"register a forward rule with srcdiff.defjvp({rule.name})")
+            raise self.context.parsed.error(
+                NoRuleError,
+                f"srcdiff cannot derive the tangent of {rule.name}",
+                hint=f"register a forward rule with srcdiff.defjvp({rule.name})",
+            )
         return term
 
     # ---- the whole function ----------------------------------------------------------------------------
@@ -277,7 +366,9 @@ class ForwardMode:
         prologue = []
         for param in params:
             if param in self.active and param not in tangent_params:
-                prologue.append(_assign(self.tangent(param), _call(self._runtime("zeros_like"), _load(param))))
+                prologue.append(
+                    _assign(self.tangent(param), _call(self._runtime("zeros_like"), _load(param)))
+                )
         body = self.block(self.function.body)
         if returned in self.active:
             result_tangent = _load(self.tangent(returned))
@@ -285,11 +376,23 @@ class ForwardMode:
             result_tangent = _call(self._runtime("zeros_like"), _load(returned))
         value = ast.Tuple(elts=[_load(returned), result_tangent], ctx=ast.Load())
         arguments = ast.arguments(
-            posonlyargs=[], args=[ast.arg(arg=p) for p in params]
+            posonlyargs=[],
+            args=[ast.arg(arg=p) for p in params]
             + [ast.arg(arg=self.tangent(p)) for p in tangent_params],
-            vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-        function = ast.FunctionDef(name=name, args=arguments, body=prologue + body + [ast.Return(value=value)],
-                                   decorator_list=[], returns=None, type_params=[])
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        )
+        function = ast.FunctionDef(
+            name=name,
+            args=arguments,
+            body=prologue + body + [ast.Return(value=value)],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
         return ast.fix_missing_locations(function)
 
 
@@ -298,10 +401,12 @@ def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
     ``xs.append(v)``."""
     name = statement.targets[0].id
     if operation.kind == "append":
-        call = _call(ast.Attribute(value=_load(name), attr="append", ctx=ast.Load()),
-                     copy.deepcopy(operation.args[1]))
+        call = _call(
+            ast.Attribute(value=_load(name), attr="append", ctx=ast.Load()),
+            copy.deepcopy(operation.args[1]),
+        )
         return ast.copy_location(ast.Expr(value=call), statement)
     target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
-    return ast.copy_location(ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])), statement)
-
-
+    return ast.copy_location(
+        ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])), statement
+    )

@@ -43,9 +43,12 @@ class LocalFunction:
         defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
         for arg, default in zip(args.args, defaults):
             value = inspect.Parameter.empty if default is None else default.value
-            parameters.append(inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                default=value))
-        parameters += [inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY) for arg in args.kwonlyargs]
+            parameters.append(
+                inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
+            )
+        parameters += [
+            inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY) for arg in args.kwonlyargs
+        ]
         self.__signature__ = inspect.Signature(parameters)
 
     def __call__(self, *args, **kwargs):  # only its signature is ever used
@@ -58,8 +61,12 @@ def local_functions(body: list) -> dict:
     for statement in body:
         if isinstance(statement, ast.FunctionDef):
             found[statement.name] = statement
-        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-              and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Lambda)):
+        elif (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Lambda)
+        ):
             found[statement.targets[0].id] = statement
     return found
 
@@ -79,14 +86,23 @@ def lift(context: Context) -> None:
         own = local_names(function)
         free = []
         for child in ast.walk(function):
-            if (isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id in outer_locals
-                    and child.id not in own and child.id not in definitions and child.id not in free):
+            if (
+                isinstance(child, ast.Name)
+                and isinstance(child.ctx, ast.Load)
+                and child.id in outer_locals
+                and child.id not in own
+                and child.id not in definitions
+                and child.id not in free
+            ):
                 free.append(child.id)
         for default in function.args.defaults:
             if not isinstance(default, ast.Constant):
-                raise parsed.error(UnsupportedSyntaxError,
-                                   f"the local function {name} has a default that is not a constant", default,
-                                   hint=f"define {name} at module level, or pass the value at each call")
+                raise parsed.error(
+                    UnsupportedSyntaxError,
+                    f"the local function {name} has a default that is not a constant",
+                    default,
+                    hint=f"define {name} at module level, or pass the value at each call",
+                )
         # keyword-only, so that they may follow parameters with defaults
         function.args.kwonlyargs += [ast.arg(arg=variable) for variable in free]
         function.args.kw_defaults += [None] * len(free)
@@ -95,12 +111,23 @@ def lift(context: Context) -> None:
     rewrite = _PassFreeVariables(extra, parsed)
     for name, function in lifted.items():
         function.body = [rewrite.visit(s) for s in function.body]
-    node.body = [lifted[_defined_name(s)] if _defined_name(s) in lifted and s is definitions[_defined_name(s)]
-                 else rewrite.visit(s) for s in node.body]
+    node.body = [
+        (
+            lifted[_defined_name(s)]
+            if _defined_name(s) in lifted and s is definitions[_defined_name(s)]
+            else rewrite.visit(s)
+        )
+        for s in node.body
+    ]
     ast.fix_missing_locations(node)
     for name, function in lifted.items():
-        callee = ParsedFunction(parsed.function, copy.deepcopy(function), ast.unparse(function), parsed.filename,
-                                parsed.closure)
+        callee = ParsedFunction(
+            parsed.function,
+            copy.deepcopy(function),
+            ast.unparse(function),
+            parsed.filename,
+            parsed.closure,
+        )
         context.local_functions[name] = LocalFunction(callee, function, context.local_functions)
 
 
@@ -118,8 +145,14 @@ def _as_def(name: str, statement) -> ast.FunctionDef:
     else:
         lam = statement.value
         body = ast.copy_location(ast.Return(value=copy.deepcopy(lam.body)), statement)
-        function = ast.FunctionDef(name=name, args=copy.deepcopy(lam.args), body=[body], decorator_list=[],
-                                   returns=None, type_params=[])
+        function = ast.FunctionDef(
+            name=name,
+            args=copy.deepcopy(lam.args),
+            body=[body],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
         ast.copy_location(function, statement)
     return function
 
@@ -134,8 +167,10 @@ class _PassFreeVariables(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in self.extra:
-            node.keywords = node.keywords + [ast.keyword(arg=v, value=ast.Name(id=v, ctx=ast.Load()))
-                                             for v in self.extra[node.func.id]]
+            node.keywords = node.keywords + [
+                ast.keyword(arg=v, value=ast.Name(id=v, ctx=ast.Load()))
+                for v in self.extra[node.func.id]
+            ]
         return node
 
     def visit_Name(self, node):
@@ -150,12 +185,17 @@ class _PassFreeVariables(ast.NodeTransformer):
                 raise self.parsed.error(
                     UnsupportedSyntaxError,
                     f"srcdiff differentiates calls of the local function {value.id}, not other uses of it",
-                    value, hint=f"call {value.id} directly, or define it at module level")
+                    value,
+                    hint=f"call {value.id} directly, or define it at module level",
+                )
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, ast.Name) and item.id in self.extra:
                         raise self.parsed.error(
                             UnsupportedSyntaxError,
                             f"srcdiff differentiates calls of the local function {item.id}, not other uses "
-                            "of it", item, hint=f"call {item.id} directly, or define it at module level")
+                            "of it",
+                            item,
+                            hint=f"call {item.id} directly, or define it at module level",
+                        )
         return super().generic_visit(node)

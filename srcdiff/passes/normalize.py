@@ -35,13 +35,24 @@ from .syntax import store as _store
 
 # ndarray method -> numpy function taking the array first
 _ARRAY_METHODS = {
-    "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "var": "var",
-    "std": "std", "cumsum": "cumsum", "dot": "dot", "ravel": "ravel", "flatten": "ravel",
-    "squeeze": "squeeze", "clip": "clip", "copy": "copy", "astype": "asarray", "reshape": "reshape",
+    "sum": "sum",
+    "mean": "mean",
+    "prod": "prod",
+    "max": "max",
+    "min": "min",
+    "var": "var",
+    "std": "std",
+    "cumsum": "cumsum",
+    "dot": "dot",
+    "ravel": "ravel",
+    "flatten": "ravel",
+    "squeeze": "squeeze",
+    "clip": "clip",
+    "copy": "copy",
+    "astype": "asarray",
+    "reshape": "reshape",
     "transpose": "transpose",
 }
-
-
 
 
 def is_atom(node: ast.AST) -> bool:
@@ -74,19 +85,33 @@ class Normalizer:
             if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
                 self.local_names.add(child.id)
         self._origin = node
-        self._views = {}  # local name -> an assignment that may have made it a view of another array
+        self._views = (
+            {}
+        )  # local name -> an assignment that may have made it a view of another array
         for child in ast.walk(node):
-            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(
-                    child.targets[0], ast.Name) and _may_be_view(child.value):
+            if (
+                isinstance(child, ast.Assign)
+                and len(child.targets) == 1
+                and isinstance(child.targets[0], ast.Name)
+                and _may_be_view(child.value)
+            ):
                 self._views.setdefault(child.targets[0].id, child)
         # arrays written item by item: slices read from them are copied, so that later writes do not
         # change values the backward sweep reads; other views of them are refused
-        self._written = {t.value.id for t in ast.walk(node)
-                         if isinstance(t, ast.Subscript) and isinstance(t.ctx, ast.Store)
-                         and isinstance(t.value, ast.Name)}
-        self._written |= {t.target.value.id for t in ast.walk(node)
-                          if isinstance(t, ast.AugAssign) and isinstance(t.target, ast.Subscript)
-                          and isinstance(t.target.value, ast.Name)}
+        self._written = {
+            t.value.id
+            for t in ast.walk(node)
+            if isinstance(t, ast.Subscript)
+            and isinstance(t.ctx, ast.Store)
+            and isinstance(t.value, ast.Name)
+        }
+        self._written |= {
+            t.target.value.id
+            for t in ast.walk(node)
+            if isinstance(t, ast.AugAssign)
+            and isinstance(t.target, ast.Subscript)
+            and isinstance(t.target.value, ast.Name)
+        }
         for name, assignment in self._views.items():
             source = _view_source(assignment.value)
             if source in self._written and not isinstance(assignment.value, ast.Subscript):
@@ -114,20 +139,36 @@ class Normalizer:
         views, other, origin, augmented = self._shared[id(node)]
         if augmented:
             name, operator = node.target.id, _OPERATORS.get(type(node.op), "?")
-            message = (f"{name} {operator}= ... updates the array {name} in place, but {other} shares its "
-                       f"memory{_bound_at(origin)} and is read afterwards: srcdiff would not see {other} change; "
-                       f"write {name} = {name} {operator} ... to make a new array, or make {other} a copy")
+            message = (
+                f"{name} {operator}= ... updates the array {name} in place, but {other} shares its "
+                f"memory{_bound_at(origin)} and is read afterwards: srcdiff would not see {other} change; "
+                f"write {name} = {name} {operator} ... to make a new array, or make {other} a copy"
+            )
         else:
-            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+            target = (
+                node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+            )
             name = target.value.id if isinstance(target, ast.Subscript) else "the list"
-            message = (f"{name} is updated in place, but {other}{_bound_at(origin)} is a view of it and is read "
-                       f"afterwards: srcdiff would not see {other} change; make {other} a copy (.copy())")
+            message = (
+                f"{name} is updated in place, but {other}{_bound_at(origin)} is a view of it and is read "
+                f"afterwards: srcdiff would not see {other} change; make {other} a copy (.copy())"
+            )
         updated = _load(name) if augmented else ast.Constant(None)
-        viewed = ast.Tuple(elts=[_load(v) for v in views], ctx=ast.Load()) if views is not None \
+        viewed = (
+            ast.Tuple(elts=[_load(v) for v in views], ctx=ast.Load())
+            if views is not None
             else ast.Constant(None)
-        arguments = [updated, viewed, ast.Constant(message), ast.Constant(self.parsed.filename),
-                     ast.Constant(node.lineno)]
-        return ast.copy_location(ast.Expr(value=self._runtime_call("check_unshared", arguments)), node)
+        )
+        arguments = [
+            updated,
+            viewed,
+            ast.Constant(message),
+            ast.Constant(self.parsed.filename),
+            ast.Constant(node.lineno),
+        ]
+        return ast.copy_location(
+            ast.Expr(value=self._runtime_call("check_unshared", arguments)), node
+        )
 
     # ---- statements --------------------------------------------------------------------------------------
 
@@ -135,8 +176,14 @@ class Normalizer:
         node = self.parsed.node
         body = self.block(self._single_exit(node.body))
         body = rename_straight_line(body, self.params, self.namer)
-        result = ast.FunctionDef(name=node.name, args=copy.deepcopy(node.args), body=body,
-                                 decorator_list=[], returns=None, type_params=[])
+        result = ast.FunctionDef(
+            name=node.name,
+            args=copy.deepcopy(node.args),
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
         return ast.fix_missing_locations(ast.copy_location(result, node))
 
     def _single_exit(self, body: list) -> list:
@@ -150,8 +197,14 @@ class Normalizer:
             return body
         result = self.namer.fresh("_result")
         flag = self.namer.fresh("_returned")
-        start = [ast.copy_location(ast.Assign(targets=[_store(result)], value=ast.Constant(None)), body[0]),
-                 ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(False)), body[0])]
+        start = [
+            ast.copy_location(
+                ast.Assign(targets=[_store(result)], value=ast.Constant(None)), body[0]
+            ),
+            ast.copy_location(
+                ast.Assign(targets=[_store(flag)], value=ast.Constant(False)), body[0]
+            ),
+        ]
         lowered, _ = _lower_returns(body, result, flag)
         end = ast.copy_location(ast.Return(value=_load(result)), returns[-1])
         return start + lowered + [end]
@@ -169,11 +222,14 @@ class Normalizer:
             out.append(self._check_shared(node))
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets):
             if len(node.targets) != 1:
-                raise self.parsed.error(UnsupportedSyntaxError,
-                                        "assign to an item on a line of its own", node)
+                raise self.parsed.error(
+                    UnsupportedSyntaxError, "assign to an item on a line of its own", node
+                )
             self._set_item(node.targets[0], self.atom(node.value, out), out)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
-            current = ast.Subscript(value=node.target.value, slice=node.target.slice, ctx=ast.Load())
+            current = ast.Subscript(
+                value=node.target.value, slice=node.target.slice, ctx=ast.Load()
+            )
             updated = self.atom(ast.BinOp(left=current, op=node.op, right=node.value), out)
             self._set_item(node.target, updated, out)
         elif isinstance(node, ast.Assign):
@@ -197,19 +253,35 @@ class Normalizer:
         elif isinstance(node, ast.If) and is_loop_exit(node):
             out.append(node)
         elif isinstance(node, ast.If):
-            out.append(self._located(ast.If(test=self.condition(node.test, out),
-                                            body=self.block(node.body) or [ast.Pass()],
-                                            orelse=self.block(node.orelse))))
+            out.append(
+                self._located(
+                    ast.If(
+                        test=self.condition(node.test, out),
+                        body=self.block(node.body) or [ast.Pass()],
+                        orelse=self.block(node.orelse),
+                    )
+                )
+            )
         elif isinstance(node, ast.For):
             self._for(node, out)
         elif isinstance(node, ast.While):
             if node.orelse:
-                raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot differentiate while/else",
-                                        node, hint="move the else block after the loop")
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    "srcdiff cannot differentiate while/else",
+                    node,
+                    hint="move the else block after the loop",
+                )
             body = self._lower_jumps(node.body, out)
-            out.append(self._located(ast.While(test=self.condition(node.test, []),
-                                               body=self.block(body) or [ast.Pass()],
-                                               orelse=[])))
+            out.append(
+                self._located(
+                    ast.While(
+                        test=self.condition(node.test, []),
+                        body=self.block(body) or [ast.Pass()],
+                        orelse=[],
+                    )
+                )
+            )
         elif isinstance(node, ast.Return):
             out.append(self._located(ast.Return(value=self.atom(node.value, out))))
         elif isinstance(node, (ast.Raise, ast.Assert)):
@@ -219,9 +291,11 @@ class Normalizer:
         elif isinstance(node, ast.FunctionDef):
             out.append(node)  # a lifted local function: kept for the forward sweep's own calls
         else:
-            raise self.parsed.error(UnsupportedSyntaxError,
-                                    f"srcdiff cannot differentiate a {type(node).__name__} statement",
-                                    node)
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate a {type(node).__name__} statement",
+                node,
+            )
         return out
 
     def _located(self, node):
@@ -278,18 +352,35 @@ class Normalizer:
         if isinstance(value, ast.Constant):
             return  # a docstring or a bare constant
         if isinstance(value, ast.Call) and self.context.resolve(value.func) in (
-                builtins.print, runtime.seed, runtime.check_aux, runtime.check_unshared):
-            out.append(node)  # printing, or generated code checking its output: no value, no gradient
+            builtins.print,
+            runtime.seed,
+            runtime.check_aux,
+            runtime.check_unshared,
+        ):
+            out.append(
+                node
+            )  # printing, or generated code checking its output: no value, no gradient
             return
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
-                value.func.id == "__srcdiff_comment__":
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "__srcdiff_comment__"
+        ):
             return  # a comment of generated code, differentiated again
         if self._is_list_pop(value):
-            self._emit(self.namer.fresh("_popped"), self._runtime_call("pop", [value.func.value]), out)
+            self._emit(
+                self.namer.fresh("_popped"), self._runtime_call("pop", [value.func.value]), out
+            )
             return
-        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "append"
-                and isinstance(value.func.value, ast.Name) and value.func.value.id in self.local_names
-                and len(value.args) == 1 and not value.keywords):
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "append"
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id in self.local_names
+            and len(value.args) == 1
+            and not value.keywords
+        ):
             name = value.func.value.id
             self._check_owned(name, node)
             item = self.atom(value.args[0], out)
@@ -302,8 +393,10 @@ class Normalizer:
                 return
             raise self.parsed.error(
                 UnsupportedSyntaxError,
-                f"srcdiff cannot differentiate this call: {why}, which srcdiff cannot see", node,
-                hint="compute a new value and assign it (y = f(y) instead of f(y) changing y)")
+                f"srcdiff cannot differentiate this call: {why}, which srcdiff cannot see",
+                node,
+                hint="compute a new value and assign it (y = f(y) instead of f(y) changing y)",
+            )
         raise self.parsed.error(
             UnsupportedSyntaxError,
             "srcdiff cannot differentiate an expression whose value is unused",
@@ -317,8 +410,11 @@ class Normalizer:
             return "it writes into its out= argument"
         func = call.func
         callee = self.context.resolve(func)
-        if isinstance(func, ast.Attribute) and func.attr in aliasing.UPDATING_METHODS and not isinstance(
-                callee, types.FunctionType):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in aliasing.UPDATING_METHODS
+            and not isinstance(callee, types.FunctionType)
+        ):
             return f".{func.attr}() changes {ast.unparse(func.value)} in place"
         if getattr(callee, "__name__", None) in _UPDATING_FUNCTIONS:
             return f"{callee.__name__} changes its argument in place"
@@ -339,7 +435,8 @@ class Normalizer:
         if not isinstance(target.value, ast.Name) or target.value.id not in self.local_names:
             raise self.parsed.error(
                 UnsupportedSyntaxError,
-                "srcdiff differentiates in-place updates of local arrays and lists only", target,
+                "srcdiff differentiates in-place updates of local arrays and lists only",
+                target,
                 hint="make a local copy first: y = np.array(...) or y = x.copy()",
             )
         name = target.value.id
@@ -366,28 +463,49 @@ class Normalizer:
 
     def _for(self, node: ast.For, out: list) -> None:
         if node.orelse:
-            raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot differentiate for/else", node,
-                                    hint="move the else block after the loop")
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                "srcdiff cannot differentiate for/else",
+                node,
+                hint="move the else block after the loop",
+            )
         iterator = node.iter
         target = node.target
-        prologue: list = []  # statements at the start of the body that bind the user's loop variables
+        prologue: list = (
+            []
+        )  # statements at the start of the body that bind the user's loop variables
         callee = self.context.resolve(iterator.func) if isinstance(iterator, ast.Call) else None
         if callee is builtins.range:
             index_name = target.id if isinstance(target, ast.Name) else None
-            range_value = ast.Call(func=iterator.func, args=[self.atom(a, out) for a in iterator.args],
-                                   keywords=[])
+            range_value = ast.Call(
+                func=iterator.func, args=[self.atom(a, out) for a in iterator.args], keywords=[]
+            )
             if index_name is None:
                 raise self.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
-        elif callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1:
+        elif (
+            callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1
+        ):
             # reversed(range(...)) as generated backward loops write it: the range read backwards
             index_name = target.id
             backwards = ast.Slice(lower=None, upper=None, step=ast.Constant(-1))
-            range_value = ast.Subscript(value=self.atom(iterator.args[0], out), slice=backwards, ctx=ast.Load())
-        elif callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2:
-            arguments = list(iterator.args) + [k.value for k in iterator.keywords if k.arg == "start"]
-            if not 1 <= len(arguments) <= 2 or len(iterator.args) + len(iterator.keywords) != len(arguments):
-                raise self.parsed.error(UnsupportedSyntaxError, "srcdiff cannot read this call of enumerate",
-                                        iterator, hint="write enumerate(sequence) or enumerate(sequence, start)")
+            range_value = ast.Subscript(
+                value=self.atom(iterator.args[0], out), slice=backwards, ctx=ast.Load()
+            )
+        elif (
+            callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2
+        ):
+            arguments = list(iterator.args) + [
+                k.value for k in iterator.keywords if k.arg == "start"
+            ]
+            if not 1 <= len(arguments) <= 2 or len(iterator.args) + len(iterator.keywords) != len(
+                arguments
+            ):
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    "srcdiff cannot read this call of enumerate",
+                    iterator,
+                    hint="write enumerate(sequence) or enumerate(sequence, start)",
+                )
             index_target, item_target = target.elts
             if len(arguments) == 1 and isinstance(index_target, ast.Name):
                 index_name = index_target.id
@@ -395,11 +513,18 @@ class Normalizer:
                 index_name = self.namer.fresh("_i")
                 first = self.atom(arguments[1], out) if len(arguments) == 2 else ast.Constant(0)
                 counted = ast.BinOp(left=_load(index_name), op=ast.Add(), right=first)
-                prologue.append(ast.copy_location(ast.Assign(targets=[index_target], value=counted),
-                                                  self._origin))
+                prologue.append(
+                    ast.copy_location(
+                        ast.Assign(targets=[index_target], value=counted), self._origin
+                    )
+                )
             sequences = self._bind_iterable(arguments[0], item_target, index_name, out, prologue)
             range_value = self._range_of_lengths(sequences)
-        elif isinstance(iterator, ast.Name) and isinstance(target, ast.Name) and self._is_range(iterator.id):
+        elif (
+            isinstance(iterator, ast.Name)
+            and isinstance(target, ast.Name)
+            and self._is_range(iterator.id)
+        ):
             index_name = target.id  # a name holding a range, as generated code writes its loops
             range_value = _load(iterator.id)
         else:
@@ -411,8 +536,16 @@ class Normalizer:
         saved_origin = self._origin
         body = self.block(prologue) + self.block(self._lower_jumps(node.body, out))
         self._origin = saved_origin
-        out.append(self._located(ast.For(target=_store(index_name), iter=_load(range_name),
-                                         body=body or [ast.Pass()], orelse=[])))
+        out.append(
+            self._located(
+                ast.For(
+                    target=_store(index_name),
+                    iter=_load(range_name),
+                    body=body or [ast.Pass()],
+                    orelse=[],
+                )
+            )
+        )
 
     def _lower_jumps(self, body: list, out: list) -> list:
         """A loop body whose ``break`` and ``continue`` set flags, with the statements after them guarded.
@@ -432,20 +565,37 @@ class Normalizer:
         lowered, _ = _lower(body, flags, self._origin)
         prefix = []
         if ast.Continue in flags:
-            prefix.append(ast.copy_location(
-                ast.Assign(targets=[_store(flags[ast.Continue])], value=ast.Constant(False)), self._origin))
+            prefix.append(
+                ast.copy_location(
+                    ast.Assign(targets=[_store(flags[ast.Continue])], value=ast.Constant(False)),
+                    self._origin,
+                )
+            )
         suffix = []
         if ast.Break in flags:
-            suffix.append(ast.copy_location(ast.If(test=_load(flags[ast.Break]), body=[ast.Break()], orelse=[]),
-                                            jumps[0]))
+            suffix.append(
+                ast.copy_location(
+                    ast.If(test=_load(flags[ast.Break]), body=[ast.Break()], orelse=[]), jumps[0]
+                )
+            )
         return prefix + lowered + suffix
 
     def _is_range(self, name: str) -> bool:
         """Whether every assignment of ``name`` in the function is a call of range."""
-        values = [n.value for n in ast.walk(self.parsed.node) if isinstance(n, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
-        return bool(values) and name not in self.params and all(
-            isinstance(v, ast.Call) and self.context.resolve(v.func) is builtins.range for v in values)
+        values = [
+            n.value
+            for n in ast.walk(self.parsed.node)
+            if isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
+        ]
+        return (
+            bool(values)
+            and name not in self.params
+            and all(
+                isinstance(v, ast.Call) and self.context.resolve(v.func) is builtins.range
+                for v in values
+            )
+        )
 
     def _bind_iterable(self, node, target, index_name: str, out: list, prologue: list) -> list:
         """Bind ``target`` to item ``index_name`` of the iterable ``node`` (a sequence or a zip of them).
@@ -454,17 +604,31 @@ class Normalizer:
         """
         callee = self.context.resolve(node.func) if isinstance(node, ast.Call) else None
         if callee is builtins.zip:
-            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(node.args)) or node.keywords:
-                raise self.parsed.error(UnsupportedSyntaxError,
-                                        "unpack zip(...) into as many names as it has sequences", node)
+            if (
+                not (isinstance(target, ast.Tuple) and len(target.elts) == len(node.args))
+                or node.keywords
+            ):
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    "unpack zip(...) into as many names as it has sequences",
+                    node,
+                )
             sequences = []
             for element, argument in zip(target.elts, node.args):
                 sequences += self._bind_iterable(argument, element, index_name, out, prologue)
             return sequences
-        if callee in (builtins.enumerate, builtins.reversed, builtins.map, builtins.filter, builtins.iter):
+        if callee in (
+            builtins.enumerate,
+            builtins.reversed,
+            builtins.map,
+            builtins.filter,
+            builtins.iter,
+        ):
             raise self.parsed.error(
-                UnsupportedSyntaxError, f"srcdiff cannot differentiate a loop over {callee.__name__}(...) here",
-                node, hint="loop over range(len(...)) and index the sequences",
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate a loop over {callee.__name__}(...) here",
+                node,
+                hint="loop over range(len(...)) and index the sequences",
             )
         sequence = self._sequence(node, out)
         self._bind_item(target, sequence, index_name, prologue)
@@ -480,7 +644,11 @@ class Normalizer:
 
     def _range_of_lengths(self, sequences) -> ast.Call:
         lengths = [ast.Call(func=_load("len"), args=[_load(s)], keywords=[]) for s in sequences]
-        count = lengths[0] if len(lengths) == 1 else ast.Call(func=_load("min"), args=lengths, keywords=[])
+        count = (
+            lengths[0]
+            if len(lengths) == 1
+            else ast.Call(func=_load("min"), args=lengths, keywords=[])
+        )
         return ast.Call(func=_load("range"), args=[count], keywords=[])
 
     def _bind_item(self, target, sequence: str, index_name: str, prologue: list) -> None:
@@ -512,9 +680,12 @@ class Normalizer:
         return _load(temp)
 
     def _constant(self, node):
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(
-            node.operand, ast.Constant
-        ) and isinstance(node.operand.value, (int, float)):
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, (int, float))
+        ):
             value = node.operand.value
             return ast.Constant(-value if isinstance(node.op, ast.USub) else value)
         if isinstance(node, ast.Attribute) and self._is_reference(node):
@@ -529,7 +700,9 @@ class Normalizer:
         if constant is not None:
             return constant
         if isinstance(node, ast.BinOp):
-            return ast.BinOp(left=self.atom(node.left, out), op=node.op, right=self.atom(node.right, out))
+            return ast.BinOp(
+                left=self.atom(node.left, out), op=node.op, right=self.atom(node.right, out)
+            )
         if isinstance(node, ast.UnaryOp):
             return ast.UnaryOp(op=node.op, operand=self.atom(node.operand, out))
         if isinstance(node, ast.Call):
@@ -539,41 +712,61 @@ class Normalizer:
                 return self._numpy_call("transpose", [self.atom(node.value, out)], [])
             return ast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=ast.Load())
         if isinstance(node, ast.Subscript):
-            item = ast.Subscript(value=self.atom(node.value, out), slice=self.index(node.slice, out),
-                                 ctx=ast.Load())
+            item = ast.Subscript(
+                value=self.atom(node.value, out), slice=self.index(node.slice, out), ctx=ast.Load()
+            )
             if isinstance(item.value, ast.Name) and item.value.id in self._written:
                 return self._numpy_call("copy", [self._pack(item, out)], [])
             return item
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.atom(e, out) for e in node.elts], ctx=ast.Load())
-        if isinstance(node, ast.Dict):  # carries no gradient: fine for has_aux, an error if differentiated
-            return ast.Dict(keys=[None if k is None else self.atom(k, out) for k in node.keys],
-                            values=[self.atom(v, out) for v in node.values])
+        if isinstance(
+            node, ast.Dict
+        ):  # carries no gradient: fine for has_aux, an error if differentiated
+            return ast.Dict(
+                keys=[None if k is None else self.atom(k, out) for k in node.keys],
+                values=[self.atom(v, out) for v in node.values],
+            )
         if isinstance(node, ast.IfExp):
             return self.atom(node, out)
-        raise self.parsed.error(UnsupportedSyntaxError,
-                                f"srcdiff cannot differentiate a {type(node).__name__} expression", node)
+        raise self.parsed.error(
+            UnsupportedSyntaxError,
+            f"srcdiff cannot differentiate a {type(node).__name__} expression",
+            node,
+        )
 
     def index(self, node, out) -> ast.expr:
         if isinstance(node, ast.Slice):
-            return ast.Slice(*(None if part is None else self.atom(part, out)
-                               for part in (node.lower, node.upper, node.step)))
+            return ast.Slice(
+                *(
+                    None if part is None else self.atom(part, out)
+                    for part in (node.lower, node.upper, node.step)
+                )
+            )
         if isinstance(node, ast.Tuple):
             return ast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=ast.Load())
         return self.atom(node, out)
 
     def _is_list_pop(self, value) -> bool:
         """``items.pop()`` on a local list (generated code restoring values from its tape)."""
-        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "pop"
-                and isinstance(value.func.value, ast.Name) and value.func.value.id in self.local_names
-                and not value.args and not value.keywords)
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "pop"
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id in self.local_names
+            and not value.args
+            and not value.keywords
+        )
 
     def _call(self, node: ast.Call, out) -> ast.expr:
         func = node.func
         if self._is_list_pop(node):
             return self._runtime_call("pop", [_load(func.value.id)])
-        if isinstance(func, ast.Attribute) and func.attr in _ARRAY_METHODS and not self._is_reference(
-            func.value
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _ARRAY_METHODS
+            and not self._is_reference(func.value)
         ):
             return self._method_call(node, out)
         args = [self.atom(a, out) for a in node.args]
@@ -581,8 +774,11 @@ class Normalizer:
         if not isinstance(func, (ast.Name, ast.Attribute)) or (
             isinstance(func, ast.Attribute) and not self._is_reference(func.value)
         ):
-            func = self.atom(func, out) if not isinstance(func, ast.Attribute) else ast.Attribute(
-                value=self.atom(func.value, out), attr=func.attr, ctx=ast.Load())
+            func = (
+                self.atom(func, out)
+                if not isinstance(func, ast.Attribute)
+                else ast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=ast.Load())
+            )
         return ast.Call(func=func, args=args, keywords=keywords)
 
     def _method_call(self, node: ast.Call, out) -> ast.expr:
@@ -632,8 +828,12 @@ def _view_source(value):
             return getattr(value.func.value, "id", None)  # x.ravel(), x.transpose()
         if value.args:
             first = value.args[0]
-            if isinstance(value.func, ast.Attribute) and value.func.attr in ("reshape", "transpose") and \
-                    isinstance(value.func.value, ast.Name) and value.func.value.id not in ("np", "numpy"):
+            if (
+                isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("reshape", "transpose")
+                and isinstance(value.func.value, ast.Name)
+                and value.func.value.id not in ("np", "numpy")
+            ):
                 return value.func.value.id
             return getattr(first, "id", None)
     return None
@@ -654,9 +854,25 @@ def _may_be_view(value) -> bool:
     return False
 
 
-_UPDATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "shuffle", "put_along_axis"}
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
-              ast.FloorDiv: "//", ast.Mod: "%"}
+_UPDATING_FUNCTIONS = {
+    "copyto",
+    "put",
+    "place",
+    "putmask",
+    "fill_diagonal",
+    "shuffle",
+    "put_along_axis",
+}
+_OPERATORS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+}
 
 
 def _bound_at(statement) -> str:
@@ -670,8 +886,10 @@ def _bound_at(statement) -> str:
 def index_value(index: ast.expr) -> ast.expr:
     """A subscript's index as an ordinary value: ``1:n`` becomes ``slice(1, n, None)``."""
     if isinstance(index, ast.Slice):
-        parts = [copy.deepcopy(p) if p is not None else ast.Constant(None)
-                 for p in (index.lower, index.upper, index.step)]
+        parts = [
+            copy.deepcopy(p) if p is not None else ast.Constant(None)
+            for p in (index.lower, index.upper, index.step)
+        ]
         return ast.Call(func=_load("slice"), args=parts, keywords=[])
     if isinstance(index, ast.Tuple):
         return ast.Tuple(elts=[index_value(e) for e in index.elts], ctx=ast.Load())
@@ -680,8 +898,12 @@ def index_value(index: ast.expr) -> ast.expr:
 
 def is_loop_exit(node) -> bool:
     """``if flag: break``, the last statement of a loop body with a break (see ``_lower_jumps``)."""
-    return isinstance(node.test, ast.Name) and len(node.body) == 1 and isinstance(node.body[0], ast.Break) \
+    return (
+        isinstance(node.test, ast.Name)
+        and len(node.body) == 1
+        and isinstance(node.body[0], ast.Break)
         and not node.orelse
+    )
 
 
 def _walk_statements(body):
@@ -695,27 +917,38 @@ def _lower_returns(statements: list, result: str, flag: str) -> tuple:
     out = []
     for index, statement in enumerate(statements):
         if isinstance(statement, ast.Return):
-            out.append(ast.copy_location(ast.Assign(targets=[_store(result)], value=statement.value), statement))
-            out.append(ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(True)), statement))
+            out.append(
+                ast.copy_location(
+                    ast.Assign(targets=[_store(result)], value=statement.value), statement
+                )
+            )
+            out.append(
+                ast.copy_location(
+                    ast.Assign(targets=[_store(flag)], value=ast.Constant(True)), statement
+                )
+            )
             return out, True
         may_return = False
         if isinstance(statement, ast.If):
             body, in_body = _lower_returns(statement.body, result, flag)
             orelse, in_else = _lower_returns(statement.orelse, result, flag)
-            statement = ast.copy_location(ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse),
-                                          statement)
+            statement = ast.copy_location(
+                ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse), statement
+            )
             may_return = in_body or in_else
         elif isinstance(statement, (ast.For, ast.While)):
             body, may_return = _lower_returns(statement.body, result, flag)
             if may_return:
-                exit_loop = ast.copy_location(ast.If(test=_load(flag), body=[ast.Break()], orelse=[]), statement)
+                exit_loop = ast.copy_location(
+                    ast.If(test=_load(flag), body=[ast.Break()], orelse=[]), statement
+                )
                 body = body + [exit_loop]
             loop = copy.copy(statement)
             loop.body = body
             statement = loop
         out.append(statement)
         if may_return:
-            rest, _ = _lower_returns(statements[index + 1:], result, flag)
+            rest, _ = _lower_returns(statements[index + 1 :], result, flag)
             if rest:
                 guard = ast.UnaryOp(op=ast.Not(), operand=_load(flag))
                 out.append(ast.copy_location(ast.If(test=guard, body=rest, orelse=[]), rest[0]))
@@ -741,16 +974,22 @@ def _lower(statements: list, flags: dict, origin) -> tuple:
     for index, statement in enumerate(statements):
         if isinstance(statement, (ast.Break, ast.Continue)):
             flag = flags[type(statement)]
-            out.append(ast.copy_location(ast.Assign(targets=[_store(flag)], value=ast.Constant(True)),
-                                         statement))
+            out.append(
+                ast.copy_location(
+                    ast.Assign(targets=[_store(flag)], value=ast.Constant(True)), statement
+                )
+            )
             return out, True
         if isinstance(statement, ast.If):
             body, jumps_in_body = _lower(statement.body, flags, origin)
             orelse, jumps_in_else = _lower(statement.orelse, flags, origin)
-            out.append(ast.copy_location(ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse),
-                                         statement))
+            out.append(
+                ast.copy_location(
+                    ast.If(test=statement.test, body=body or [ast.Pass()], orelse=orelse), statement
+                )
+            )
             if jumps_in_body or jumps_in_else:
-                rest, _ = _lower(statements[index + 1:], flags, origin)
+                rest, _ = _lower(statements[index + 1 :], flags, origin)
                 if rest:
                     names = [_load(f) for f in flags.values()]
                     jumped = names[0] if len(names) == 1 else ast.BoolOp(op=ast.Or(), values=names)
@@ -766,8 +1005,12 @@ def rename_straight_line(body: list, params, namer) -> list:
     """Give each top-level reassignment a fresh name (``x_1``), unless the name is also assigned in a block."""
     in_blocks = set()
     for statement in body:
-        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and isinstance(
-                statement.value.func, ast.Attribute) and statement.value.func.attr in ("setitem", "append"):
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Attribute)
+            and statement.value.func.attr in ("setitem", "append")
+        ):
             in_blocks.add(statement.targets[0].id)  # updated in place: one object, one name
         if isinstance(statement, (ast.If, ast.For, ast.While)):
             for child in ast.walk(statement):

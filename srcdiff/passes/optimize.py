@@ -18,10 +18,21 @@ from .activity import assignments
 from .effects import has_effects
 from .syntax import local_names, parameters
 
-_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-         ast.Pow: operator.pow}
-_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-            ast.Gt: operator.gt, ast.GtE: operator.ge}
+_FOLD = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
 
 
 def shape_classes(function: ast.FunctionDef, context) -> dict:
@@ -60,9 +71,34 @@ def shape_classes(function: ast.FunctionDef, context) -> dict:
         conflicting |= new_conflicts
 
 
-_ELEMENTWISE = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "square", "abs",
-                "negative", "log1p", "expm1", "arcsin", "arccos", "arctan", "reciprocal", "exp2", "log2",
-                "log10", "cbrt", "fabs", "arcsinh", "arccosh", "arctanh")
+_ELEMENTWISE = (
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sinh",
+    "cosh",
+    "square",
+    "abs",
+    "negative",
+    "log1p",
+    "expm1",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "reciprocal",
+    "exp2",
+    "log2",
+    "log10",
+    "cbrt",
+    "fabs",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+)
 
 
 def _result_class(value, classes, conflicting, elementwise, context):
@@ -101,8 +137,19 @@ def _result_class(value, classes, conflicting, elementwise, context):
 def _binary_elementwise():
     import numpy as np
 
-    return {np.add, np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum, np.logaddexp,
-            np.logaddexp2, np.arctan2, np.hypot}
+    return {
+        np.add,
+        np.subtract,
+        np.multiply,
+        np.divide,
+        np.power,
+        np.maximum,
+        np.minimum,
+        np.logaddexp,
+        np.logaddexp2,
+        np.arctan2,
+        np.hypot,
+    }
 
 
 class Simplify(ast.NodeTransformer):
@@ -117,7 +164,11 @@ class Simplify(ast.NodeTransformer):
     def visit_Assign(self, node):
         original = node.value
         target = node.targets[0] if len(node.targets) == 1 else None
-        if isinstance(target, ast.Name) and target.id in self.primal and not isinstance(original, ast.Name):
+        if (
+            isinstance(target, ast.Name)
+            and target.id in self.primal
+            and not isinstance(original, ast.Name)
+        ):
             original = copy.deepcopy(original)
             self.generic_visit(node)
             if isinstance(node.value, ast.Name):
@@ -129,8 +180,14 @@ class Simplify(ast.NodeTransformer):
         """``3 == 0`` is False (rules guard a power's exponent with ``y == 0``)."""
         self.generic_visit(node)
         operands = [node.left] + node.comparators
-        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE and all(
-                isinstance(n, ast.Constant) and type(n.value) in (int, float, bool) for n in operands):
+        if (
+            len(node.ops) == 1
+            and type(node.ops[0]) in _COMPARE
+            and all(
+                isinstance(n, ast.Constant) and type(n.value) in (int, float, bool)
+                for n in operands
+            )
+        ):
             value = _COMPARE[type(node.ops[0])](node.left.value, node.comparators[0].value)
             return ast.copy_location(ast.Constant(value), node)
         return node
@@ -138,7 +195,11 @@ class Simplify(ast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         left, right = node.left, node.right
-        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant) and type(node.op) in _FOLD:
+        if (
+            isinstance(left, ast.Constant)
+            and isinstance(right, ast.Constant)
+            and type(node.op) in _FOLD
+        ):
             if isinstance(left.value, (int, float)) and isinstance(right.value, (int, float)):
                 try:
                     value = _FOLD[type(node.op)](left.value, right.value)
@@ -166,25 +227,32 @@ class Simplify(ast.NodeTransformer):
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.UnaryOp) and isinstance(
-            node.operand.op, ast.USub
+        if (
+            isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.UnaryOp)
+            and isinstance(node.operand.op, ast.USub)
         ):
             return node.operand.operand
         return node
 
 
 def _is_number(node, value) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == value
+    return (
+        isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == value
+    )
 
 
 def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
     """Drop top-level assignments whose targets are never read afterwards (straight-line part only), unless
-    computing the value may have an effect (a call of the user's, ``print``, a tape's push or pop)."""
+    computing the value may have an effect (a call of the user's, ``print``, a tape's push or pop).
+    """
     reads_after: set = set(live_out)
     kept = []
     for statement in reversed(body):
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
-            statement.targets[0], ast.Name
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
         ):
             name = statement.targets[0].id
             if name not in reads_after and not has_effects(statement.value, resolve):
@@ -197,9 +265,14 @@ def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
 
 def _reads(statement: ast.AST) -> set:
     """The names ``statement`` reads, the targets of augmented assignments (``n += 1``) included."""
-    names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return names | {n.target.id for n in ast.walk(statement)
-                    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    names = {
+        n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    return names | {
+        n.target.id
+        for n in ast.walk(statement)
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
 
 
 def propagate_copies(function: ast.FunctionDef) -> None:
@@ -213,23 +286,34 @@ def propagate_copies(function: ast.FunctionDef) -> None:
             target = node.target
             if isinstance(target, ast.Name):
                 stores[target.id] = stores.get(target.id, 0) + 1
-    replacements: dict = {}  # alias -> the name it copies, applied to each later statement in one pass
+    replacements: dict = (
+        {}
+    )  # alias -> the name it copies, applied to each later statement in one pass
     replacer = _ReplaceAll(replacements)
     for index, statement in enumerate(function.body):
         statement = function.body[index] = replacer.visit(statement)
-        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)
-                and isinstance(statement.targets[0], ast.Name)):
+        if not (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Name)
+            and isinstance(statement.targets[0], ast.Name)
+        ):
             continue
         alias, original = statement.targets[0].id, statement.value.id
         original_stores = stores.get(original, 0)
         # the original has one value throughout: a parameter never reassigned, or a local assigned once (before
         # the copy, which reads it)
         # and the alias has no value before the copy (it is not a parameter), so every read of it is replaced
-        if alias in params or stores.get(alias) != 1 or original_stores != (0 if original in params else 1):
+        if (
+            alias in params
+            or stores.get(alias) != 1
+            or original_stores != (0 if original in params else 1)
+        ):
             continue
         replacements[alias] = ast.Name(id=original, ctx=ast.Load())
         statement.value = None  # marks the copy for removal
-    function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+    function.body = [
+        s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)
+    ]
 
 
 def propagate_constants(function: ast.FunctionDef) -> None:
@@ -246,15 +330,21 @@ def propagate_constants(function: ast.FunctionDef) -> None:
     replacer = _ReplaceAll(replacements)
     for index, statement in enumerate(function.body):
         statement = function.body[index] = replacer.visit(statement)
-        if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
-                and isinstance(statement.value, ast.Constant) and type(statement.value.value) in (int, float)):
+        if not (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Constant)
+            and type(statement.value.value) in (int, float)
+        ):
             continue
         name = statement.targets[0].id
         if stores.get(name) != 1 or not name.startswith("b") or name in params:
             continue
         replacements[name] = statement.value
         statement.value = None
-    function.body = [s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)]
+    function.body = [
+        s for s in function.body if not (isinstance(s, ast.Assign) and s.value is None)
+    ]
 
 
 def keep_reductions_scalar(function: ast.FunctionDef) -> None:
@@ -271,11 +361,17 @@ def keep_reductions_scalar(function: ast.FunctionDef) -> None:
             counter[node.id] = counter.get(node.id, 0) + 1
     spreads = {}
     for node in ast.walk(function):
-        if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
-                and node.value.func.attr == "reduced_cotangent" and len(node.value.args) == 4
-                and isinstance(node.value.args[1], ast.Name) and _is_none(node.value.args[2])
-                and _is_false(node.value.args[3])):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "reduced_cotangent"
+            and len(node.value.args) == 4
+            and isinstance(node.value.args[1], ast.Name)
+            and _is_none(node.value.args[2])
+            and _is_false(node.value.args[3])
+        ):
             name = node.targets[0].id
             if loads.get(name) == 1 and stores.get(name) == 1:
                 spreads[name] = node
@@ -344,10 +440,15 @@ def fuse_accumulations(body: list) -> list:
             if isinstance(statement, (ast.If, ast.For, ast.While)):
                 setattr(statement, field, fuse_accumulations(getattr(statement, field)))
         previous = fused[-1] if fused else None
-        if (_accumulates(statement) and isinstance(previous, ast.Assign)
-                and isinstance(previous.targets[0], ast.Name)
-                and previous.targets[0].id == statement.targets[0].id):
-            previous.value = ast.BinOp(left=previous.value, op=ast.Add(), right=statement.value.right)
+        if (
+            _accumulates(statement)
+            and isinstance(previous, ast.Assign)
+            and isinstance(previous.targets[0], ast.Name)
+            and previous.targets[0].id == statement.targets[0].id
+        ):
+            previous.value = ast.BinOp(
+                left=previous.value, op=ast.Add(), right=statement.value.right
+            )
             continue
         fused.append(statement)
     return fused
@@ -358,9 +459,13 @@ def _accumulates(statement) -> bool:
     if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
         return False
     value, name = statement.value, statement.targets[0].id
-    return (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name)
-            and value.left.id == name
-            and not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value.right)))
+    return (
+        isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Add)
+        and isinstance(value.left, ast.Name)
+        and value.left.id == name
+        and not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value.right))
+    )
 
 
 def inline_single_use(body: list, protected: set) -> list:
@@ -378,27 +483,38 @@ def inline_single_use(body: list, protected: set) -> list:
         while out and _folds_into(out[-1], statement, loads, stores, protected):
             previous = out.pop()
             # the temporary is gone: its expression moves, uncopied
-            statement.value = _ReplaceAll({previous.targets[0].id: previous.value}, copy_values=False).visit(
-                statement.value)
+            statement.value = _ReplaceAll(
+                {previous.targets[0].id: previous.value}, copy_values=False
+            ).visit(statement.value)
         out.append(statement)
     return out
 
 
 def _folds_into(previous, statement, loads: dict, stores: dict, protected: set) -> bool:
     """Whether ``previous`` assigns a temporary that ``statement`` alone reads, and can move into it."""
-    if not (isinstance(previous, ast.Assign) and isinstance(previous.targets[0], ast.Name)
-            and isinstance(statement, ast.Assign)):
+    if not (
+        isinstance(previous, ast.Assign)
+        and isinstance(previous.targets[0], ast.Name)
+        and isinstance(statement, ast.Assign)
+    ):
         return False
     name = previous.targets[0].id
-    return (name not in protected and loads.get(name) == 1 and stores.get(name) == 1
-            and isinstance(previous.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript))
-            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(statement.value)))
+    return (
+        name not in protected
+        and loads.get(name) == 1
+        and stores.get(name) == 1
+        and isinstance(previous.value, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript))
+        and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(statement.value))
+    )
 
 
 def _is_seed(statement) -> bool:
     """Where the backward sweep starts: the seed (``by = 1.0 if ... else _rt.seed(y)``) or its first comment."""
-    return any((isinstance(n, ast.Attribute) and n.attr == "seed")
-               or (isinstance(n, ast.Name) and n.id == "__srcdiff_comment__") for n in ast.walk(statement))
+    return any(
+        (isinstance(n, ast.Attribute) and n.attr == "seed")
+        or (isinstance(n, ast.Name) and n.id == "__srcdiff_comment__")
+        for n in ast.walk(statement)
+    )
 
 
 class _ReplaceAll(ast.NodeTransformer):
@@ -414,7 +530,9 @@ class _ReplaceAll(ast.NodeTransformer):
         bound = local_names(node)
         if not bound & set(self.replacements):
             return self.generic_visit(node)
-        inner = _ReplaceAll({k: v for k, v in self.replacements.items() if k not in bound}, self.copy_values)
+        inner = _ReplaceAll(
+            {k: v for k, v in self.replacements.items() if k not in bound}, self.copy_values
+        )
         for field in ("body",):
             setattr(node, field, [inner.visit(s) for s in getattr(node, field)])
         return node
@@ -426,11 +544,13 @@ class _ReplaceAll(ast.NodeTransformer):
         return node
 
 
-def optimize(function: ast.FunctionDef, keep: set, resolve=lambda node: None,
-             primal: frozenset = frozenset()) -> ast.FunctionDef:
+def optimize(
+    function: ast.FunctionDef, keep: set, resolve=lambda node: None, primal: frozenset = frozenset()
+) -> ast.FunctionDef:
     """The gradient function with the clean-ups above applied; names in ``keep`` are never removed.
     ``resolve`` maps a called name to its object, so that calls known to be pure can be dropped when unused;
-    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics."""
+    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics.
+    """
     function = copy.deepcopy(function)
     propagate_constants(function)
     function = Simplify(primal).visit(function)
@@ -439,7 +559,9 @@ def optimize(function: ast.FunctionDef, keep: set, resolve=lambda node: None,
     keep_reductions_scalar(function)
     function.body = fuse_accumulations(function.body)
     forward_end = next((i for i, s in enumerate(function.body) if _is_seed(s)), len(function.body))
-    read_later = {n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)}
+    read_later = {
+        n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)
+    }
     forward = inline_single_use(function.body[:forward_end], keep | read_later)
     function.body = forward + function.body[forward_end:]
     return ast.fix_missing_locations(function)

@@ -52,10 +52,6 @@ from .syntax import rename as _rename
 from .syntax import store as _store
 
 
-
-
-
-
 def _method(obj: str, method: str, *args: ast.expr) -> ast.Call:
     return _call(ast.Attribute(value=_load(obj), attr=method, ctx=ast.Load()), *args)
 
@@ -79,10 +75,14 @@ class Contribution:
 # numpy reductions whose result is a scalar when they reduce over every axis
 _FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
 
+
 def instantiate(template: ast.expr, bindings: dict, rule, context: Context) -> ast.expr | None:
     """A rule's expression with its parameters replaced by operands and its globals by generated-code names;
-    None when it refers to something generated code cannot reach (the rule is then called instead)."""
-    local_names = {n.id for n in ast.walk(template) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    None when it refers to something generated code cannot reach (the rule is then called instead).
+    """
+    local_names = {
+        n.id for n in ast.walk(template) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
 
     class Substitute(ast.NodeTransformer):
         failed = False
@@ -104,7 +104,11 @@ def instantiate(template: ast.expr, bindings: dict, rule, context: Context) -> a
         def visit_Attribute(self, node):
             # np.sin in a rule means numpy's sin, even where np.sin has been replaced since
             value = _template_value(node, rule.template_globals)
-            if callable(value) and not isinstance(value, type) and not isinstance(value, types.ModuleType):
+            if (
+                callable(value)
+                and not isinstance(value, type)
+                and not isinstance(value, types.ModuleType)
+            ):
                 return context.reference(value)
             return self.generic_visit(node)
 
@@ -129,14 +133,52 @@ def _template_value(node: ast.expr, namespace: dict):
 
 
 # numpy functions that map scalars to scalars
-_SCALAR_NUMPY = {getattr(np, name) for name in (
-    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "square", "abs", "negative", "log1p",
-    "expm1", "arcsin", "arccos", "arctan", "reciprocal", "exp2", "log2", "log10", "cbrt", "fabs", "arcsinh",
-    "arccosh", "arctanh", "power", "maximum", "minimum", "logaddexp", "arctan2", "hypot")}
+_SCALAR_NUMPY = {
+    getattr(np, name)
+    for name in (
+        "sin",
+        "cos",
+        "tan",
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sinh",
+        "cosh",
+        "square",
+        "abs",
+        "negative",
+        "log1p",
+        "expm1",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "reciprocal",
+        "exp2",
+        "log2",
+        "log10",
+        "cbrt",
+        "fabs",
+        "arcsinh",
+        "arccosh",
+        "arctanh",
+        "power",
+        "maximum",
+        "minimum",
+        "logaddexp",
+        "arctan2",
+        "hypot",
+    )
+}
 
 # runtime helper -> the position of the argument it reads only for its shape
-_SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_product": 2, "reduced_cotangent": 1, "reduced_size": 0,
-               "index_add": 1}
+_SHAPE_ONLY = {
+    "unbroadcast": 1,
+    "unbroadcast_product": 2,
+    "reduced_cotangent": 1,
+    "reduced_size": 0,
+    "index_add": 1,
+}
 
 
 def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
@@ -148,8 +190,10 @@ def bind_arguments(function, args: list, keywords: dict, context: Context) -> li
     try:
         bound = signature.bind(*args, **keywords)
     except TypeError as exc:
-        raise context.parsed.error(UnsupportedSyntaxError,
-                                   f"the call to {function.__name__} does not match its signature: {exc}")
+        raise context.parsed.error(
+            UnsupportedSyntaxError,
+            f"the call to {function.__name__} does not match its signature: {exc}",
+        )
     bound.apply_defaults()
     arguments = []
     for name, parameter in signature.parameters.items():
@@ -177,16 +221,23 @@ def _literal(value):
 
 def _is_runtime_call(expression, name: str) -> bool:
     """``_rt.name(...)``: a sum of such index cotangents may be of tuples or lists, added elementwise."""
-    return isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute) and \
-        expression.func.attr == name
+    return (
+        isinstance(expression, ast.Call)
+        and isinstance(expression.func, ast.Attribute)
+        and expression.func.attr == name
+    )
 
 
 def _may_repeat(index: ast.expr, integers: set) -> bool:
     """Whether an index may hold an integer array, which can name one position twice (a list or array literal,
     or a name other than the ``integers``, counters of loops over ranges)."""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return any(isinstance(p, ast.List) or (isinstance(p, ast.Name) and p.id not in integers) or (
-        isinstance(p, ast.Call) and not (isinstance(p.func, ast.Name) and p.func.id == "slice")) for p in parts)
+    return any(
+        isinstance(p, ast.List)
+        or (isinstance(p, ast.Name) and p.id not in integers)
+        or (isinstance(p, ast.Call) and not (isinstance(p.func, ast.Name) and p.func.id == "slice"))
+        for p in parts
+    )
 
 
 def _may_break(loop: ast.For) -> bool:
@@ -196,8 +247,15 @@ def _may_break(loop: ast.For) -> bool:
 class ReverseMode:
     """Builds the gradient function from a function in normal form."""
 
-    def __init__(self, context: Context, function: ast.FunctionDef, wrt: list, activity: Activity,
-                 scalar: bool = False, checked: tuple = ()):
+    def __init__(
+        self,
+        context: Context,
+        function: ast.FunctionDef,
+        wrt: list,
+        activity: Activity,
+        scalar: bool = False,
+        checked: tuple = (),
+    ):
         self.context = context
         self.function = function
         self.wrt = wrt
@@ -211,10 +269,14 @@ class ReverseMode:
         self.scalar = scalar
         self.containers = self._container_names(checked)
         self._integers = self._range_counters()
-        self.shapes = {n: "()" for n in _all_names(function)} if scalar else shape_classes(function, context)
+        self.shapes = (
+            {n: "()" for n in _all_names(function)} if scalar else shape_classes(function, context)
+        )
         self.representatives = self._representatives()
         self._plans: dict = {}  # id(assignment) -> list of Contribution
-        self._preludes: dict = {}  # id(assignment) -> statements its contributions read (one rule call)
+        self._preludes: dict = (
+            {}
+        )  # id(assignment) -> statements its contributions read (one rule call)
         self._calls: dict = {}  # id(assignment) -> (call of the vjp function, name of the pullback)
         self.needed = self._plan_all()
         self.saved = self._saved_names()
@@ -235,20 +297,36 @@ class ReverseMode:
 
     def _may_concatenate(self, operation: Operation) -> bool:
         """Whether ``operation`` is ``a + b`` where an operand may be a list or a tuple."""
-        return operation.rule.primal is ast.Add and len(operation.args) == 2 and any(
-            isinstance(arg, ast.Name) and arg.id in self.containers for arg in operation.args)
+        return (
+            operation.rule.primal is ast.Add
+            and len(operation.args) == 2
+            and any(
+                isinstance(arg, ast.Name) and arg.id in self.containers for arg in operation.args
+            )
+        )
 
     def _range_counters(self) -> set:
         """Names that only count through a range (``for i in _r1`` with ``_r1 = range(...)``): integers."""
-        ranges = {s.targets[0].id for s in assignments(self.function.body) if isinstance(s.value, ast.Call)
-                  and isinstance(s.value.func, ast.Name) and s.value.func.id == "range"}
+        ranges = {
+            s.targets[0].id
+            for s in assignments(self.function.body)
+            if isinstance(s.value, ast.Call)
+            and isinstance(s.value.func, ast.Name)
+            and s.value.func.id == "range"
+        }
         stores: dict = {}
         for node in ast.walk(self.function):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 stores[node.id] = stores.get(node.id, 0) + 1
-        return {node.target.id for node in ast.walk(self.function)
-                if isinstance(node, ast.For) and isinstance(node.target, ast.Name)
-                and isinstance(node.iter, ast.Name) and node.iter.id in ranges and stores[node.target.id] == 1}
+        return {
+            node.target.id
+            for node in ast.walk(self.function)
+            if isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Name)
+            and node.iter.id in ranges
+            and stores[node.target.id] == 1
+        }
 
     def _container_names(self, checked: tuple) -> set:
         """Names that may hold a list or tuple, whose cotangents add item by item (``+`` would concatenate):
@@ -257,13 +335,20 @@ class ReverseMode:
         names = set(self.sequences)
         if not self.scalar:
             # a parameter that is only an operand of arithmetic and numpy's functions is a number or an array
-            structural = {n.id for s in assignments(self.function.body)
-                          if self.activity.operations.get(id(s)) is not None
-                          and self.activity.operations[id(s)].kind not in ("rule", "constant")
-                          for a in self.activity.operations[id(s)].args for n in ast.walk(a)
-                          if isinstance(n, ast.Name)}
-            structural |= {n.iter.id for n in ast.walk(self.function)
-                           if isinstance(n, ast.For) and isinstance(n.iter, ast.Name)}
+            structural = {
+                n.id
+                for s in assignments(self.function.body)
+                if self.activity.operations.get(id(s)) is not None
+                and self.activity.operations[id(s)].kind not in ("rule", "constant")
+                for a in self.activity.operations[id(s)].args
+                for n in ast.walk(a)
+                if isinstance(n, ast.Name)
+            }
+            structural |= {
+                n.iter.id
+                for n in ast.walk(self.function)
+                if isinstance(n, ast.For) and isinstance(n.iter, ast.Name)
+            }
             names |= {p for p in _parameters(self.function) if p not in checked and p in structural}
         changed = True
         while changed:
@@ -276,7 +361,8 @@ class ReverseMode:
                 source = operation.args[0] if operation.args else None
                 from_container = isinstance(source, ast.Name) and source.id in names
                 if operation.kind in ("call", "pop", "unknown") or (
-                        operation.kind in ("copy", "index") and from_container):
+                    operation.kind in ("copy", "index") and from_container
+                ):
                     names.add(target)
                     changed = True
         return names
@@ -306,7 +392,11 @@ class ReverseMode:
             if operation is not None and operation.kind == "append":
                 needed.add(statement.targets[0].id)
                 self._readers.setdefault(statement.targets[0].id, []).append(id(statement))
-            if operation is not None and operation.kind == "setitem" and statement.targets[0].id in needed:
+            if (
+                operation is not None
+                and operation.kind == "setitem"
+                and statement.targets[0].id in needed
+            ):
                 for name in {n.id for n in ast.walk(operation.index) if isinstance(n, ast.Name)}:
                     needed.add(name)
                     self._readers.setdefault(name, []).append(id(statement))
@@ -330,7 +420,8 @@ class ReverseMode:
 
     def _overwrites_needed_value(self, statement) -> bool:
         """Whether the value ``statement`` overwrites is read by a backward step that runs after its restore:
-        a reader before it in the program, or one in a loop around both (the next iteration overwrites)."""
+        a reader before it in the program, or one in a loop around both (the next iteration overwrites).
+        """
         place, loops = self._place[id(statement)]
         for reader in self._readers.get(statement.targets[0].id, ()):
             reader_place, reader_loops = self._place[reader]
@@ -352,36 +443,60 @@ class ReverseMode:
         elif operation.kind == "index":
             base = operation.args[0]
             index = statement.value.slice
-            expression = _call(self.context.reference(self._runtime("index_add")), g, _load(base.id),
-                               index_value(index))
+            expression = _call(
+                self.context.reference(self._runtime("index_add")),
+                g,
+                _load(base.id),
+                index_value(index),
+            )
             contributions = [Contribution(base.id, expression)]
         elif operation.kind == "rule" and self._may_concatenate(operation):
             # lists or tuples joined by +: each operand's cotangent is its part of g
             concatenated = self.context.reference(self._runtime("sum_cotangent"))
             left, right = operation.args
-            contributions = [Contribution(arg.id, _call(concatenated, g, copy.deepcopy(left),
-                                                        copy.deepcopy(right), ast.Constant(first)))
-                             for arg, first in ((left, True), (right, False))
-                             if isinstance(arg, ast.Name) and arg.id in self.active]
+            contributions = [
+                Contribution(
+                    arg.id,
+                    _call(
+                        concatenated,
+                        g,
+                        copy.deepcopy(left),
+                        copy.deepcopy(right),
+                        ast.Constant(first),
+                    ),
+                )
+                for arg, first in ((left, True), (right, False))
+                if isinstance(arg, ast.Name) and arg.id in self.active
+            ]
         elif operation.kind == "rule":
             contributions = self._rule_contributions(statement, target, operation, g)
         elif operation.kind == "call":
             contributions = self._call_contributions(statement, operation, g)
         elif operation.kind == "pop":
             raise self.context.parsed.error(
-                UnsupportedSyntaxError, "srcdiff differentiates list.pop() in forward mode only", statement,
-                hint="index the list instead (items[-1]) and keep the list as it is")
+                UnsupportedSyntaxError,
+                "srcdiff differentiates list.pop() in forward mode only",
+                statement,
+                hint="index the list instead (items[-1]) and keep the list as it is",
+            )
         elif operation.kind == "setitem":
             # y[i] = v: v gets the cotangent at i, and the values y had at i get none
             _, value = operation.args
             if isinstance(value, ast.Name) and value.id in self.active:
                 item = ast.Subscript(value=g, slice=copy.deepcopy(operation.index), ctx=ast.Load())
                 if _may_repeat(operation.index, self._integers):
-                    item = _call(self.context.reference(self._runtime("written_cotangent")), g,
-                                 copy.deepcopy(operation.index))
+                    item = _call(
+                        self.context.reference(self._runtime("written_cotangent")),
+                        g,
+                        copy.deepcopy(operation.index),
+                    )
                 unbroadcast = self.context.reference(self._runtime("unbroadcast"))
-                contributions.append(Contribution(value.id, _call(unbroadcast, item, _load(value.id))))
-            zeroed = _call(self.context.reference(self._runtime("zero_at")), g, copy.deepcopy(operation.index))
+                contributions.append(
+                    Contribution(value.id, _call(unbroadcast, item, _load(value.id)))
+                )
+            zeroed = _call(
+                self.context.reference(self._runtime("zero_at")), g, copy.deepcopy(operation.index)
+            )
             contributions.append(Contribution(target, zeroed))
         elif operation.kind == "append":
             # items.append(v): v gets the last cotangent, the list before it the others
@@ -391,14 +506,20 @@ class ReverseMode:
                 contributions.append(Contribution(value.id, last))
             rest = ast.Subscript(value=g, slice=ast.Slice(upper=ast.Constant(-1)), ctx=ast.Load())
             contributions.append(Contribution(target, rest))
-        contributions = [Contribution(c.target, self._shape_from_representative(c.expression))
-                         for c in contributions]
+        contributions = [
+            Contribution(c.target, self._shape_from_representative(c.expression))
+            for c in contributions
+        ]
         reads = set()
         expressions = [c.expression for c in contributions]
         expressions += [p.value for p in self._preludes.get(id(statement), [])]
         for expression in expressions:
             for node in ast.walk(expression):
-                if isinstance(node, ast.Name) and node.id != g.id and node.id not in self.context.injected:
+                if (
+                    isinstance(node, ast.Name)
+                    and node.id != g.id
+                    and node.id not in self.context.injected
+                ):
                     reads.add(target if node.id == _RESULT else node.id)
         return contributions, reads
 
@@ -410,14 +531,20 @@ class ReverseMode:
         self.context.module.guards.append(self.context.binding(statement.value.func, callee))
         pullback = self.namer.fresh("_pullback")
         cotangents = self.namer.fresh("_cot")
-        call = ast.Call(func=_load(vjp), args=[value for _, value, keyword in arguments if not keyword],
-                        keywords=[ast.keyword(arg=name, value=value)
-                                  for name, value, keyword in arguments if keyword])
+        call = ast.Call(
+            func=_load(vjp),
+            args=[value for _, value, keyword in arguments if not keyword],
+            keywords=[
+                ast.keyword(arg=name, value=value) for name, value, keyword in arguments if keyword
+            ],
+        )
         self._calls[id(statement)] = (call, pullback)
         self._preludes[id(statement)] = [_assign(cotangents, _call(_load(pullback), g))]
         return [
-            Contribution(value.id, ast.Subscript(value=_load(cotangents), slice=ast.Constant(index),
-                                                 ctx=ast.Load()))
+            Contribution(
+                value.id,
+                ast.Subscript(value=_load(cotangents), slice=ast.Constant(index), ctx=ast.Load()),
+            )
             for index, (_, value, _) in enumerate(arguments)
             if isinstance(value, ast.Name) and value.id in self.active
         ]
@@ -425,11 +552,15 @@ class ReverseMode:
     def _runtime(self, name):
         return getattr(runtime, name)
 
-    def _rule_contributions(self, statement, target: str, operation: Operation, g: ast.Name) -> list:
+    def _rule_contributions(
+        self, statement, target: str, operation: Operation, g: ast.Name
+    ) -> list:
         rule = operation.rule
         if rule.vjp is None:
             raise self.context.parsed.error(
-                NoRuleError, f"srcdiff has a forward-mode rule for {rule.name} but no reverse-mode rule", statement,
+                NoRuleError,
+                f"srcdiff has a forward-mode rule for {rule.name} but no reverse-mode rule",
+                statement,
                 hint=f"register one with srcdiff.defvjp({rule.name})",
             )
         unknown = [k for k in operation.keywords if k not in rule.params]
@@ -453,7 +584,8 @@ class ReverseMode:
             if name not in bindings and name in rule.defaults:
                 bindings[name] = ast.Constant(rule.defaults[name])
         active_positions = [
-            p for p, arg in enumerate(positional)
+            p
+            for p, arg in enumerate(positional)
             if isinstance(arg, ast.Name) and arg.id in self.active
         ]
         template = rule.template
@@ -473,15 +605,20 @@ class ReverseMode:
                 ]
         # call the rule itself: one call, then take each active argument's cotangent from its result
         rule_reference = self.context.reference(rule.vjp)
-        call = ast.Call(func=rule_reference, args=[g, _load(_RESULT)] + positional,
-                        keywords=[ast.keyword(arg=k, value=v) for k, v in operation.keywords.items()])
+        call = ast.Call(
+            func=rule_reference,
+            args=[g, _load(_RESULT)] + positional,
+            keywords=[ast.keyword(arg=k, value=v) for k, v in operation.keywords.items()],
+        )
         cotangents = self.namer.fresh("_cot")
         self._preludes[id(statement)] = [
             _assign(cotangents, _call(self.context.reference(self._runtime("as_tuple")), call))
         ]
         return [
-            Contribution(positional[p].id,
-                         ast.Subscript(value=_load(cotangents), slice=ast.Constant(p), ctx=ast.Load()))
+            Contribution(
+                positional[p].id,
+                ast.Subscript(value=_load(cotangents), slice=ast.Constant(p), ctx=ast.Load()),
+            )
             for p in active_positions
         ]
 
@@ -492,11 +629,19 @@ class ReverseMode:
         (or taped) for the backward sweep.
         """
         for node in ast.walk(expression):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == self.context.runtime):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == self.context.runtime
+            ):
                 continue
             position = _SHAPE_ONLY.get(node.func.attr)
-            if position is None or position >= len(node.args) or not isinstance(node.args[position], ast.Name):
+            if (
+                position is None
+                or position >= len(node.args)
+                or not isinstance(node.args[position], ast.Name)
+            ):
                 continue
             representative = self.representatives.get(self.shapes.get(node.args[position].id))
             if representative is not None:
@@ -511,8 +656,11 @@ class ReverseMode:
         for statement in assignments(self.function.body):
             assigned[statement.targets[0].id] = assigned.get(statement.targets[0].id, 0) + 1
         stable = [p for p in params if p not in assigned]
-        stable += [s.targets[0].id for s in self.function.body
-                   if isinstance(s, ast.Assign) and assigned.get(s.targets[0].id) == 1]
+        stable += [
+            s.targets[0].id
+            for s in self.function.body
+            if isinstance(s, ast.Assign) and assigned.get(s.targets[0].id) == 1
+        ]
         representatives = {}
         for name in stable:
             shape = self.shapes.get(name)
@@ -523,9 +671,12 @@ class ReverseMode:
     def _drop_unbroadcast(self, expression: ast.expr, target: str) -> ast.expr:
         """``unbroadcast(e, x)`` is ``e``, and ``unbroadcast_product(g, y, x)`` is ``g * y``, where ``x`` is known
         to have the shape of the result."""
-        if not (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute)
-                and expression.func.attr in ("unbroadcast", "unbroadcast_product")
-                and isinstance(expression.args[-1], ast.Name)):
+        if not (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in ("unbroadcast", "unbroadcast_product")
+            and isinstance(expression.args[-1], ast.Name)
+        ):
             return expression
         shape = self.shapes.get(target)
         if shape is None or self.shapes.get(expression.args[-1].id) != shape:
@@ -555,7 +706,8 @@ class ReverseMode:
 
         visit(self.function.body, False)
         return {
-            name for name, count in counts.items()
+            name
+            for name, count in counts.items()
             if name in self.needed and (count > 1 or name in params or name in in_loops)
         }
 
@@ -583,8 +735,11 @@ class ReverseMode:
         return False
 
     def _saves(self, statement: ast.Assign) -> bool:
-        return (statement.targets[0].id in self.saved and id(statement) not in self._first
-                and self._overwrites_needed_value(statement))
+        return (
+            statement.targets[0].id in self.saved
+            and id(statement) not in self._first
+            and self._overwrites_needed_value(statement)
+        )
 
     # ---- the forward sweep -----------------------------------------------------------------------------
 
@@ -601,18 +756,29 @@ class ReverseMode:
                     out.append(statement)
                     continue
                 vjp_call, pullback = call
-                targets = ast.Tuple(elts=[_store(statement.targets[0].id), _store(pullback)], ctx=ast.Store())
-                out.append(ast.copy_location(ast.Assign(targets=[targets], value=vjp_call), statement))
+                targets = ast.Tuple(
+                    elts=[_store(statement.targets[0].id), _store(pullback)], ctx=ast.Store()
+                )
+                out.append(
+                    ast.copy_location(ast.Assign(targets=[targets], value=vjp_call), statement)
+                )
                 if depth > 0:
                     out.append(self._push(_load(pullback)))
-            elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
-                out.append(statement)  # nothing of it is undone or differentiated: no need to record it
+            elif isinstance(statement, ast.If) and (
+                is_loop_exit(statement) or not self._has_adjoint(statement)
+            ):
+                out.append(
+                    statement
+                )  # nothing of it is undone or differentiated: no need to record it
             elif isinstance(statement, ast.If):
                 test = self.namer.fresh("_c")
                 self._conditions[id(statement)] = test
                 out.append(ast.copy_location(_assign(test, statement.test), statement))
-                branch = ast.If(test=_load(test), body=self.forward(statement.body, depth) or [ast.Pass()],
-                                orelse=self.forward(statement.orelse, depth))
+                branch = ast.If(
+                    test=_load(test),
+                    body=self.forward(statement.body, depth) or [ast.Pass()],
+                    orelse=self.forward(statement.orelse, depth),
+                )
                 out.append(ast.copy_location(branch, statement))
                 if depth > 0:
                     out.append(self._push(_load(test)))
@@ -623,7 +789,10 @@ class ReverseMode:
                     counter = self.namer.fresh("_n")
                     self._counters[id(statement)] = counter
                     out.append(_assign(counter, ast.Constant(0)))
-                    body.insert(0, ast.AugAssign(target=_store(counter), op=ast.Add(), value=ast.Constant(1)))
+                    body.insert(
+                        0,
+                        ast.AugAssign(target=_store(counter), op=ast.Add(), value=ast.Constant(1)),
+                    )
                 loop = ast.For(target=statement.target, iter=statement.iter, body=body, orelse=[])
                 out.append(ast.copy_location(loop, statement))
                 if _may_break(statement) and depth > 0:
@@ -633,8 +802,11 @@ class ReverseMode:
                 self._counters[id(statement)] = counter
                 out.append(_assign(counter, ast.Constant(0)))
                 count = ast.AugAssign(target=_store(counter), op=ast.Add(), value=ast.Constant(1))
-                loop = ast.While(test=statement.test,
-                                 body=[count] + self.forward(statement.body, depth + 1), orelse=[])
+                loop = ast.While(
+                    test=statement.test,
+                    body=[count] + self.forward(statement.body, depth + 1),
+                    orelse=[],
+                )
                 out.append(ast.copy_location(loop, statement))
                 if depth > 0:
                     out.append(self._push(_load(counter)))
@@ -655,13 +827,22 @@ class ReverseMode:
             call = _method(name, "append", copy.deepcopy(operation.args[1]))
             return [ast.copy_location(ast.Expr(value=call), statement)]
         out = []
-        slot = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Load())
+        slot = ast.Subscript(
+            value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Load()
+        )
         if name in self.needed:
-            copied = _call(ast.Attribute(value=_load(self.context.numpy), attr="copy", ctx=ast.Load()), slot)
+            copied = _call(
+                ast.Attribute(value=_load(self.context.numpy), attr="copy", ctx=ast.Load()), slot
+            )
             out.append(self._push(copied))
-        target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
-        out.append(ast.copy_location(ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])),
-                                     statement))
+        target = ast.Subscript(
+            value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store()
+        )
+        out.append(
+            ast.copy_location(
+                ast.Assign(targets=[target], value=copy.deepcopy(operation.args[1])), statement
+            )
+        )
         return out
 
     def _undo_in_place(self, statement: ast.Assign) -> list:
@@ -672,7 +853,9 @@ class ReverseMode:
             return [ast.Expr(value=_method(name, "pop"))]
         if name not in self.needed:
             return []
-        target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
+        target = ast.Subscript(
+            value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store()
+        )
         return [ast.Assign(targets=[target], value=self._pop())]
 
     def _push(self, value: ast.expr) -> ast.Expr:
@@ -708,7 +891,9 @@ class ReverseMode:
         for statement in reversed(body):
             if isinstance(statement, ast.Assign):
                 code = self._adjoint_of_assignment(statement, depth, live)
-            elif isinstance(statement, ast.If) and (is_loop_exit(statement) or not self._has_adjoint(statement)):
+            elif isinstance(statement, ast.If) and (
+                is_loop_exit(statement) or not self._has_adjoint(statement)
+            ):
                 code = []
             elif isinstance(statement, ast.If):
                 code = self._adjoint_of_if(statement, depth, live)
@@ -721,8 +906,10 @@ class ReverseMode:
             if not code:
                 continue
             line = getattr(statement, "lineno", None)
-            if line != current_line and isinstance(statement, ast.Assign) and any(
-                not self._is_restore(c) for c in code
+            if (
+                line != current_line
+                and isinstance(statement, ast.Assign)
+                and any(not self._is_restore(c) for c in code)
             ):
                 text = self.context.parsed.line(line)
                 if text:
@@ -734,8 +921,12 @@ class ReverseMode:
         return out
 
     def _is_restore(self, statement) -> bool:
-        return isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and \
-            isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr == "pop"
+        return (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Attribute)
+            and statement.value.func.attr == "pop"
+        )
 
     def _restore(self, name: str) -> ast.Assign:
         return _assign(name, self._pop())
@@ -807,7 +998,9 @@ class ReverseMode:
         if self.scalar:
             return _assign(adjoint, ast.Constant(0.0))
         self._zeroed.add(primal)
-        return _assign(adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal)))
+        return _assign(
+            adjoint, _call(self.context.reference(self._runtime("zeros_like")), _load(primal))
+        )
 
     def _adjoint_of_if(self, statement: ast.If, depth: int, live: set) -> list:
         test = self._conditions[id(statement)]
@@ -849,28 +1042,46 @@ class ReverseMode:
         accumulator (zeroed just before the loop) that the loop body touches in no other way."""
         if isinstance(statement, (ast.If, ast.For, ast.While)):
             for field in ("body", "orelse"):
-                setattr(statement, field, [self._accumulate_in_place(s, fresh, code) for s in
-                                           getattr(statement, field)])
+                setattr(
+                    statement,
+                    field,
+                    [self._accumulate_in_place(s, fresh, code) for s in getattr(statement, field)],
+                )
             return statement
         index_add = self._indexed_accumulation(statement)
         if index_add is None or statement.targets[0].id not in fresh:
             return statement
         name = statement.targets[0].id
         uses = sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name)
-        accumulations = sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Assign)
-                            and self._indexed_accumulation(n) is not None and n.targets[0].id == name)
-        if uses != 2 * accumulations:  # each accumulation reads and writes it once: nothing else may see it
+        accumulations = sum(
+            1
+            for s in code
+            for n in ast.walk(s)
+            if isinstance(n, ast.Assign)
+            and self._indexed_accumulation(n) is not None
+            and n.targets[0].id == name
+        )
+        if (
+            uses != 2 * accumulations
+        ):  # each accumulation reads and writes it once: nothing else may see it
             return statement
         g, _, index = index_add.args
-        return _assign(name, _call(self.context.reference(self._runtime("add_at")), _load(name), index, g))
+        return _assign(
+            name, _call(self.context.reference(self._runtime("add_at")), _load(name), index, g)
+        )
 
     def _indexed_accumulation(self, statement):
         """The index_add call of ``a = _rt.add(a, _rt.index_add(...))``, or None."""
         if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
             return None
         value = statement.value
-        if not (_is_runtime_call(value, "add") and len(value.args) == 2 and isinstance(value.args[0], ast.Name)
-                and value.args[0].id == statement.targets[0].id and _is_runtime_call(value.args[1], "index_add")):
+        if not (
+            _is_runtime_call(value, "add")
+            and len(value.args) == 2
+            and isinstance(value.args[0], ast.Name)
+            and value.args[0].id == statement.targets[0].id
+            and _is_runtime_call(value.args[1], "index_add")
+        ):
             return None
         return value.args[1]
 
@@ -883,8 +1094,9 @@ class ReverseMode:
             return before
         iterations = statement.iter
         if counter is not None:  # only the iterations that ran before the break
-            iterations = ast.Subscript(value=statement.iter, slice=ast.Slice(upper=_load(counter)),
-                                       ctx=ast.Load())
+            iterations = ast.Subscript(
+                value=statement.iter, slice=ast.Slice(upper=_load(counter)), ctx=ast.Load()
+            )
         reverse = _call(_load("reversed"), iterations)
         loop = ast.For(target=statement.target, iter=reverse, body=code, orelse=[])
         return before + [ast.copy_location(loop, statement)]
@@ -895,12 +1107,16 @@ class ReverseMode:
         out = [_assign(counter, self._pop())] if depth > 0 else []
         if not code:
             return out + before
-        loop = ast.For(target=_store("_"), iter=_call(_load("range"), _load(counter)), body=code, orelse=[])
+        loop = ast.For(
+            target=_store("_"), iter=_call(_load("range"), _load(counter)), body=code, orelse=[]
+        )
         return out + before + [ast.copy_location(loop, statement)]
 
     # ---- the whole function ----------------------------------------------------------------------------
 
-    def build(self, name: str, returned: str, with_value: bool, aux: str | None = None) -> ast.FunctionDef:
+    def build(
+        self, name: str, returned: str, with_value: bool, aux: str | None = None
+    ) -> ast.FunctionDef:
         forward = self.forward(self.function.body, 0)
         live: set = set()
         seed = []
@@ -917,9 +1133,14 @@ class ReverseMode:
             live.add(adjoint)
         elif returned in self.active:
             adjoint = self.namer.adjoint(returned)
-            is_float = ast.Compare(left=_call(_load("type"), _load(returned)), ops=[ast.Is()],
-                                   comparators=[_load("float")])
-            seed.append(_assign(adjoint, ast.IfExp(test=is_float, body=ast.Constant(1.0), orelse=seed_call)))
+            is_float = ast.Compare(
+                left=_call(_load("type"), _load(returned)),
+                ops=[ast.Is()],
+                comparators=[_load("float")],
+            )
+            seed.append(
+                _assign(adjoint, ast.IfExp(test=is_float, body=ast.Constant(1.0), orelse=seed_call))
+            )
             live.add(adjoint)
         elif not self.scalar:
             seed.append(ast.Expr(value=seed_call))
@@ -932,17 +1153,35 @@ class ReverseMode:
             results.append(_load(adjoint))
         gradient = results[0] if len(results) == 1 else ast.Tuple(elts=results, ctx=ast.Load())
         if aux is not None:  # has_aux: ((value, aux), gradient), or (gradient, aux)
-            value = (ast.Tuple(elts=[ast.Tuple(elts=[_load(value_name), _load(aux)], ctx=ast.Load()), gradient],
-                               ctx=ast.Load()) if with_value
-                     else ast.Tuple(elts=[gradient, _load(aux)], ctx=ast.Load()))
+            value = (
+                ast.Tuple(
+                    elts=[
+                        ast.Tuple(elts=[_load(value_name), _load(aux)], ctx=ast.Load()),
+                        gradient,
+                    ],
+                    ctx=ast.Load(),
+                )
+                if with_value
+                else ast.Tuple(elts=[gradient, _load(aux)], ctx=ast.Load())
+            )
         else:
-            value = ast.Tuple(elts=[_load(value_name), gradient], ctx=ast.Load()) if with_value else gradient
+            value = (
+                ast.Tuple(elts=[_load(value_name), gradient], ctx=ast.Load())
+                if with_value
+                else gradient
+            )
         prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
         if self.uses_tape:
             prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
         body = prologue + forward + seed + backward + [ast.Return(value=value)]
-        result = ast.FunctionDef(name=name, args=copy.deepcopy(self.function.args), body=body,
-                                 decorator_list=[], returns=None, type_params=[])
+        result = ast.FunctionDef(
+            name=name,
+            args=copy.deepcopy(self.function.args),
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
         return ast.fix_missing_locations(result)
 
     def _certainly_scalar(self, name: str) -> bool:
@@ -956,9 +1195,12 @@ class ReverseMode:
         axis = operation.args[1] if len(operation.args) > 1 else operation.keywords.get("axis")
         keepdims = operation.keywords.get("keepdims")
         return (axis is None or (isinstance(axis, ast.Constant) and axis.value is None)) and (
-            keepdims is None or (isinstance(keepdims, ast.Constant) and not keepdims.value))
+            keepdims is None or (isinstance(keepdims, ast.Constant) and not keepdims.value)
+        )
 
-    def build_vjp(self, name: str, returned: str, wrt=None, aux: str | None = None) -> ast.FunctionDef:
+    def build_vjp(
+        self, name: str, returned: str, wrt=None, aux: str | None = None
+    ) -> ast.FunctionDef:
         """``name(*args) -> (result, pullback)``: the forward sweep, and the backward sweep as a closure.
 
         The pullback takes the cotangent of the result and returns one cotangent per parameter (or per name in
@@ -985,22 +1227,35 @@ class ReverseMode:
         pullback_name = self.namer.unique("pullback")
         pullback = ast.FunctionDef(
             name=pullback_name,
-            args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=adjoint)], vararg=None, kwonlyargs=[],
-                               kw_defaults=[], kwarg=None, defaults=[]),
-            body=pullback_body, decorator_list=[], returns=None, type_params=[],
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg(arg=adjoint)],
+                vararg=None,
+                kwonlyargs=[],
+                kw_defaults=[],
+                kwarg=None,
+                defaults=[],
+            ),
+            body=pullback_body,
+            decorator_list=[],
+            returns=None,
+            type_params=[],
         )
         outputs = [_load(returned), _load(pullback_name)] + ([_load(aux)] if aux else [])
         result = ast.Tuple(elts=outputs, ctx=ast.Load())
         arguments = copy.deepcopy(self.function.args)
         arguments.defaults, arguments.kw_defaults = [], [None] * len(arguments.kwonlyargs)
         body = prologue + forward + [pullback, ast.Return(value=result)]
-        function = ast.FunctionDef(name=name, args=arguments, body=body, decorator_list=[], returns=None,
-                                   type_params=[])
+        function = ast.FunctionDef(
+            name=name, args=arguments, body=body, decorator_list=[], returns=None, type_params=[]
+        )
         return ast.fix_missing_locations(function)
 
 
 def _all_names(function: ast.FunctionDef) -> set:
-    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | set(_parameters(function))
+    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | set(
+        _parameters(function)
+    )
 
 
 def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Context) -> bool:
@@ -1016,7 +1271,9 @@ def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Contex
         if operation.kind in ("copy", "constant"):
             if isinstance(statement.value, (ast.Tuple, ast.List, ast.Attribute, ast.Subscript)):
                 return False
-            if isinstance(statement.value, ast.Constant) and not isinstance(statement.value.value, (int, float)):
+            if isinstance(statement.value, ast.Constant) and not isinstance(
+                statement.value.value, (int, float)
+            ):
                 return False  # None where a path ends without a return, a string
             continue
         if operation.kind != "rule":
@@ -1026,8 +1283,10 @@ def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Contex
             if callee is ast.MatMult:
                 return False
             continue
-        if getattr(callee, "__module__", None) == "math" or getattr(math, getattr(callee, "__name__", ""),
-                                                                    None) is callee:
+        if (
+            getattr(callee, "__module__", None) == "math"
+            or getattr(math, getattr(callee, "__name__", ""), None) is callee
+        ):
             continue
         if callee in _SCALAR_NUMPY or callee in (builtins.abs, builtins.float):
             continue

@@ -41,4 +41,5 @@ def parameters(function: ast.FunctionDef | ast.Lambda) -> list:
 def local_names(function: ast.AST) -> set:
     """A function's locals: its parameters and every name it assigns (nested functions' included)."""
     return {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)} | {
-        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }

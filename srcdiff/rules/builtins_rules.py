@@ -34,5 +34,14 @@ def minimum(g, ans, *args, key=None, default=None):
     return choice_cotangents(g, ans, args)
 
 
-nondifferentiable(builtins.len, builtins.int, builtins.round, builtins.range, builtins.bool,
-                  builtins.isinstance, builtins.print, builtins.enumerate, builtins.zip)
+nondifferentiable(
+    builtins.len,
+    builtins.int,
+    builtins.round,
+    builtins.range,
+    builtins.bool,
+    builtins.isinstance,
+    builtins.print,
+    builtins.enumerate,
+    builtins.zip,
+)

@@ -32,15 +32,60 @@ from .registry import _RULES, defjvp, forward_kind, nondifferentiable
 # ---- elementwise: tangents from the adjoint expressions ----------------------------------------------------
 
 _ELEMENTWISE = [
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.USub, ast.UAdd,
-    np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt, np.square,
-    np.reciprocal, np.power, np.logaddexp, np.logaddexp2, np.sin, np.cos, np.tan, np.arcsin, np.arccos,
-    np.arctan, np.arctan2, np.hypot, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh, np.add,
-    np.subtract, np.multiply, np.divide, np.negative, np.abs, np.fabs, np.maximum, np.minimum,
-    builtins.abs, np.heaviside,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.Mod,
+    ast.USub,
+    ast.UAdd,
+    np.exp,
+    np.exp2,
+    np.expm1,
+    np.log,
+    np.log2,
+    np.log10,
+    np.log1p,
+    np.sqrt,
+    np.cbrt,
+    np.square,
+    np.reciprocal,
+    np.power,
+    np.logaddexp,
+    np.logaddexp2,
+    np.sin,
+    np.cos,
+    np.tan,
+    np.arcsin,
+    np.arccos,
+    np.arctan,
+    np.arctan2,
+    np.hypot,
+    np.sinh,
+    np.cosh,
+    np.tanh,
+    np.arcsinh,
+    np.arccosh,
+    np.arctanh,
+    np.add,
+    np.subtract,
+    np.multiply,
+    np.divide,
+    np.negative,
+    np.abs,
+    np.fabs,
+    np.maximum,
+    np.minimum,
+    builtins.abs,
+    np.heaviside,
 ]
-_ELEMENTWISE += [primal for primal in list(_RULES) if getattr(primal, "__module__", None) == "math"
-                 or getattr(math, getattr(primal, "__name__", ""), None) is primal]
+_ELEMENTWISE += [
+    primal
+    for primal in list(_RULES)
+    if getattr(primal, "__module__", None) == "math"
+    or getattr(math, getattr(primal, "__name__", ""), None) is primal
+]
 for _primal in _ELEMENTWISE:
     if _RULES.get(_primal) is not None and _RULES[_primal].vjp is not None:
         forward_kind(_primal, "elementwise")
@@ -48,13 +93,40 @@ for _primal in _ELEMENTWISE:
 # ---- linear in some arguments: the primal applied to the tangents ------------------------------------------
 
 for _primal, _positions in [
-    (ast.MatMult, (0, 1)), (np.matmul, (0, 1)), (np.dot, (0, 1)), (np.inner, (0, 1)), (np.outer, (0, 1)),
-    (np.sum, (0,)), (np.mean, (0,)), (np.cumsum, (0,)), (np.transpose, (0,)), (np.trace, (0,)),
-    (np.reshape, (0,)), (np.ravel, (0,)), (np.squeeze, (0,)), (np.expand_dims, (0,)), (np.atleast_1d, (0,)),
-    (np.atleast_2d, (0,)), (np.broadcast_to, (0,)), (np.concatenate, (0,)), (np.stack, (0,)),
-    (np.hstack, (0,)), (np.vstack, (0,)), (np.copy, (0,)), (np.asarray, (0,)), (np.array, (0,)),
-    (builtins.float, (0,)), (np.diag, (0,)), (np.flip, (0,)), (np.roll, (0,)), (np.tril, (0,)),
-    (np.triu, (0,)), (np.swapaxes, (0,)), (np.moveaxis, (0,)), (np.float64, (0,)), (np.full, (1,)),
+    (ast.MatMult, (0, 1)),
+    (np.matmul, (0, 1)),
+    (np.dot, (0, 1)),
+    (np.inner, (0, 1)),
+    (np.outer, (0, 1)),
+    (np.sum, (0,)),
+    (np.mean, (0,)),
+    (np.cumsum, (0,)),
+    (np.transpose, (0,)),
+    (np.trace, (0,)),
+    (np.reshape, (0,)),
+    (np.ravel, (0,)),
+    (np.squeeze, (0,)),
+    (np.expand_dims, (0,)),
+    (np.atleast_1d, (0,)),
+    (np.atleast_2d, (0,)),
+    (np.broadcast_to, (0,)),
+    (np.concatenate, (0,)),
+    (np.stack, (0,)),
+    (np.hstack, (0,)),
+    (np.vstack, (0,)),
+    (np.copy, (0,)),
+    (np.asarray, (0,)),
+    (np.array, (0,)),
+    (builtins.float, (0,)),
+    (np.diag, (0,)),
+    (np.flip, (0,)),
+    (np.roll, (0,)),
+    (np.tril, (0,)),
+    (np.triu, (0,)),
+    (np.swapaxes, (0,)),
+    (np.moveaxis, (0,)),
+    (np.float64, (0,)),
+    (np.full, (1,)),
 ]:
     forward_kind(_primal, "linear", *_positions)
 
@@ -67,29 +139,64 @@ forward_kind(builtins.sum, "additive", 0, 1)
 # Each is linear in the cotangent it maps (and some in an operand too); the rest carry no tangent.
 
 for _helper, _positions in [
-    (runtime.unbroadcast, (0,)), (runtime.unbroadcast_product, (0, 1)), (runtime.reduced_cotangent, (0,)),
-    (runtime.index_add, (0,)), (runtime.sum_cotangent, (0,)),
-    (runtime.matmul_left, (0, 2)), (runtime.matmul_right, (0, 1)), (runtime.dot_left, (0, 2)),
-    (runtime.dot_right, (0, 1)), (runtime.inner_left, (0, 2)), (runtime.inner_right, (0, 1)),
-    (runtime.zero_at, (0,)), (runtime.written_cotangent, (0,)), (runtime.tangent_like, (0,)),
-    (runtime.cumsum_cotangent, (0,)), (runtime.concatenate_cotangent, (0,)), (runtime.stack_cotangent, (0,)),
-    (runtime.hstack_cotangent, (0,)), (runtime.vstack_cotangent, (0,)), (runtime.transpose_cotangent, (0,)),
-    (runtime.squeeze_cotangent, (0,)), (runtime.extremum_cotangent, (0,)), (runtime.where_cotangent, (0,)),
-    (runtime.clip_cotangent, (0,)), (runtime.var_cotangent, (0, 1)), (runtime.cast_cotangent, (0,)),
-    (runtime.as_tuple, (0,)), (runtime.choice_cotangents, (0,)), (runtime.diag_cotangent, (0,)),
-    (runtime.clip_bound_cotangent, (0,)), (runtime.unique_cotangent, (0,)), (runtime.linspace_cotangents, (0,)),
-    (runtime.arange_cotangents, (0,)), (runtime.trace_cotangent, (0,)), (runtime.sequence_sum_cotangent, (0,)),
+    (runtime.unbroadcast, (0,)),
+    (runtime.unbroadcast_product, (0, 1)),
+    (runtime.reduced_cotangent, (0,)),
+    (runtime.index_add, (0,)),
+    (runtime.sum_cotangent, (0,)),
+    (runtime.matmul_left, (0, 2)),
+    (runtime.matmul_right, (0, 1)),
+    (runtime.dot_left, (0, 2)),
+    (runtime.dot_right, (0, 1)),
+    (runtime.inner_left, (0, 2)),
+    (runtime.inner_right, (0, 1)),
+    (runtime.zero_at, (0,)),
+    (runtime.written_cotangent, (0,)),
+    (runtime.tangent_like, (0,)),
+    (runtime.cumsum_cotangent, (0,)),
+    (runtime.concatenate_cotangent, (0,)),
+    (runtime.stack_cotangent, (0,)),
+    (runtime.hstack_cotangent, (0,)),
+    (runtime.vstack_cotangent, (0,)),
+    (runtime.transpose_cotangent, (0,)),
+    (runtime.squeeze_cotangent, (0,)),
+    (runtime.extremum_cotangent, (0,)),
+    (runtime.where_cotangent, (0,)),
+    (runtime.clip_cotangent, (0,)),
+    (runtime.var_cotangent, (0, 1)),
+    (runtime.cast_cotangent, (0,)),
+    (runtime.as_tuple, (0,)),
+    (runtime.choice_cotangents, (0,)),
+    (runtime.diag_cotangent, (0,)),
+    (runtime.clip_bound_cotangent, (0,)),
+    (runtime.unique_cotangent, (0,)),
+    (runtime.linspace_cotangents, (0,)),
+    (runtime.arange_cotangents, (0,)),
+    (runtime.trace_cotangent, (0,)),
+    (runtime.sequence_sum_cotangent, (0,)),
     # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
-    (numpy_rules.linspace, (0,)), (numpy_rules.arange, (0,)), (builtins_rules.maximum, (0,)),
-    (runtime.r_cotangents, (0,)), (runtime.c_cotangents, (0,)), (numpy_rules.r_, (0,)), (numpy_rules.c_, (0,)),
+    (numpy_rules.linspace, (0,)),
+    (numpy_rules.arange, (0,)),
+    (builtins_rules.maximum, (0,)),
+    (runtime.r_cotangents, (0,)),
+    (runtime.c_cotangents, (0,)),
+    (numpy_rules.r_, (0,)),
+    (numpy_rules.c_, (0,)),
     (builtins_rules.minimum, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
 forward_kind(runtime.add, "additive", 0, 1)
 forward_kind(runtime.with_item, "additive", 0, 2)
 forward_kind(runtime.add_at, "additive", 0, 2)
-nondifferentiable(runtime.seed, runtime.zeros_like, runtime.reduced_size, runtime.check_aux, runtime.check_unshared,
-                  builtins.type, runtime.linspace_fractions)
+nondifferentiable(
+    runtime.seed,
+    runtime.zeros_like,
+    runtime.reduced_size,
+    runtime.check_aux,
+    runtime.check_unshared,
+    builtins.type,
+    runtime.linspace_fractions,
+)
 
 
 # ---- forward rules ---------------------------------------------------------------------------------------
@@ -105,7 +212,7 @@ def einsum_jvp(tangents, ans, *args, optimize=False):
     total = np.zeros(np.shape(ans))
     for position in runtime.einsum_spec(args)[2]:
         if tangents[position] is not None:
-            total = total + np.einsum(*args[:position], tangents[position], *args[position + 1:])
+            total = total + np.einsum(*args[:position], tangents[position], *args[position + 1 :])
     return total
 
 
@@ -225,7 +332,9 @@ def full_like_jvp(tangents, ans, a, fill_value, dtype=None, order="K", subok=Tru
 
 
 @defjvp(np.linspace)
-def linspace_jvp(tangents, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace_jvp(
+    tangents, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0
+):
     samples = ans[0] if retstep else ans
     start_t = 0.0 if tangents[0] is None else np.asarray(tangents[0])
     stop_t = 0.0 if len(tangents) < 2 or tangents[1] is None else np.asarray(tangents[1])
@@ -267,7 +376,9 @@ def det_cotangent_jvp(tangents, ans, g, det, a):
     if g_t is not None:
         total = total + np.asarray(g_t)[..., None, None] * runtime.cofactors(a)
     if a_t is not None:
-        total = total + np.asarray(g)[..., None, None] * _cofactors_tangent(np.asarray(a, dtype=float), a_t)
+        total = total + np.asarray(g)[..., None, None] * _cofactors_tangent(
+            np.asarray(a, dtype=float), a_t
+        )
     return total
 
 
@@ -275,7 +386,8 @@ def _cofactors_tangent(a, a_t):
     """The tangent of the cofactor matrix of ``a`` along ``a_t``, singular matrices included.
 
     The cofactors of a + t a_t are polynomials in t of degree n - 1 at most: their derivative at 0 is the
-    coefficient of t in the polynomial through their values at n points (exact for such polynomials)."""
+    coefficient of t in the polynomial through their values at n points (exact for such polynomials).
+    """
     a_t = np.broadcast_to(a_t, a.shape)
     n = a.shape[-1]
     if n == 1:
@@ -296,7 +408,9 @@ def _cofactors_tangent(a, a_t):
 @defjvp(runtime.solve_cotangents)
 def solve_cotangents_jvp(tangents, ans, g, x, a, b):
     g_t, x_t, a_t, _ = tangents
-    vector = np.ndim(b) == 1 or (np.lib.NumpyVersion(np.__version__) < "2.0.0" and np.ndim(b) == np.ndim(a) - 1)
+    vector = np.ndim(b) == 1 or (
+        np.lib.NumpyVersion(np.__version__) < "2.0.0" and np.ndim(b) == np.ndim(a) - 1
+    )
 
     def column(value):
         return value[..., None] if vector else value
@@ -360,8 +474,11 @@ def prod_cotangent_jvp(tangents, ans, g, product, x, axis, keepdims):
         if axis is None:
             others = np.reshape(_others_product_tangent(x.reshape(-1), x_t.reshape(-1)), x.shape)
         else:
-            others = np.moveaxis(_others_product_tangent(np.moveaxis(x, axis, -1), np.moveaxis(x_t, axis, -1)),
-                                 -1, axis)
+            others = np.moveaxis(
+                _others_product_tangent(np.moveaxis(x, axis, -1), np.moveaxis(x_t, axis, -1)),
+                -1,
+                axis,
+            )
         total = total + reduced_cotangent(g, x, axis, keepdims) * others
     return total
 
@@ -371,7 +488,9 @@ def _singular_weights_tangent(x, x_t, ord):
     largest or smallest singular value for ord 2 and -2), for a stack of matrices of full rank with distinct
     singular values: the derivatives of the SVD."""
     if x.shape[-2] < x.shape[-1]:  # the norms of x and of its transpose are equal
-        return np.swapaxes(_singular_weights_tangent(np.swapaxes(x, -1, -2), np.swapaxes(x_t, -1, -2), ord), -1, -2)
+        return np.swapaxes(
+            _singular_weights_tangent(np.swapaxes(x, -1, -2), np.swapaxes(x_t, -1, -2), ord), -1, -2
+        )
     u, s, vt = np.linalg.svd(x, full_matrices=False)
     v = np.swapaxes(vt, -1, -2)
     p = np.swapaxes(u, -1, -2) @ x_t @ v
@@ -385,7 +504,9 @@ def _singular_weights_tangent(x, x_t, ord):
     if ord == "nuc":
         return u_t @ vt + u @ np.swapaxes(v_t, -1, -2)
     i = 0 if ord == 2 else n - 1
-    return u_t[..., :, i:i + 1] * vt[..., i:i + 1, :] + u[..., :, i:i + 1] * np.swapaxes(v_t[..., :, i:i + 1], -1, -2)
+    return u_t[..., :, i : i + 1] * vt[..., i : i + 1, :] + u[..., :, i : i + 1] * np.swapaxes(
+        v_t[..., :, i : i + 1], -1, -2
+    )
 
 
 @defjvp(runtime.norm_cotangent)
@@ -404,7 +525,9 @@ def norm_cotangent_jvp(tangents, ans, g, norm, x, ord, axis, keepdims):
         if ord in ("nuc", 2, -2):
             moved, moved_t = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(x_t, axes, (-2, -1))
             big_g = np.reshape(g, moved.shape[:-2])[..., None, None]
-            return total + np.moveaxis(big_g * _singular_weights_tangent(moved, moved_t, ord), (-2, -1), axes)
+            return total + np.moveaxis(
+                big_g * _singular_weights_tangent(moved, moved_t, ord), (-2, -1), axes
+            )
         return total  # the 1- and inf-norms are piecewise linear: no second derivative
     if axes is None and ord in (1, 0, np.inf, -np.inf):
         return total
@@ -419,10 +542,14 @@ def norm_cotangent_jvp(tangents, ans, g, norm, x, ord, axis, keepdims):
     big_norm_t = reduced_cotangent(norm_t, x, reduce_axis, keepdims)
     magnitude = np.abs(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(magnitude == 0, 0.0 if p >= 2 else np.nan, magnitude ** (p - 2)) if p != 2 else 1.0
+        slope = (
+            np.where(magnitude == 0, 0.0 if p >= 2 else np.nan, magnitude ** (p - 2))
+            if p != 2
+            else 1.0
+        )
         # d/dx of sign(x) |x|^(p-1) is (p-1) |x|^(p-2); d/dnorm of norm^(1-p) is (1-p) norm^(-p)
         term = (p - 1.0) * slope * x_t / big_norm ** (p - 1)
-        term = term - (p - 1.0) * np.sign(x) * magnitude ** (p - 1) * big_norm_t / big_norm ** p
+        term = term - (p - 1.0) * np.sign(x) * magnitude ** (p - 1) * big_norm_t / big_norm**p
     return total + big_g * term
 
 

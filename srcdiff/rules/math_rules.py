@@ -29,7 +29,9 @@ def tan(g, ans, x):
 
 @defvjp(math.asin)
 def asin(g, ans, x):
-    return (g / math.sqrt(1.0 - x * x) if x * x != 1.0 else g * math.inf,)  # an infinite slope at -1 and 1
+    return (
+        g / math.sqrt(1.0 - x * x) if x * x != 1.0 else g * math.inf,
+    )  # an infinite slope at -1 and 1
 
 
 @defvjp(math.acos)
@@ -45,8 +47,10 @@ def atan(g, ans, x):
 @defvjp(math.atan2)
 def atan2(g, ans, y, x):
     # no derivative at the origin: nan there (as numpy gives), not a ZeroDivisionError
-    return (g * x / (x * x + y * y) if x or y else g * math.nan,
-            -g * y / (x * x + y * y) if x or y else g * math.nan)
+    return (
+        g * x / (x * x + y * y) if x or y else g * math.nan,
+        -g * y / (x * x + y * y) if x or y else g * math.nan,
+    )
 
 
 # ---- hyperbolic ---------------------------------------------------------------------------------------------
@@ -110,8 +114,10 @@ def sqrt(g, ans, x):
 def pow(g, ans, x, y):
     # as for the ** operator: no 0 ** -1 at y = 0, and no gradient for y where x <= 0
     # at x = 0 the slope of x ** y for 0 < y < 1 is infinite: inf, not a ZeroDivisionError
-    return (g * y * x ** (y - 1 + (y == 0)) if x or y >= 1 or y == 0 else g * y * math.inf,
-            g * ans * math.log(x) if x > 0 else 0.0)
+    return (
+        g * y * x ** (y - 1 + (y == 0)) if x or y >= 1 or y == 0 else g * y * math.inf,
+        g * ans * math.log(x) if x > 0 else 0.0,
+    )
 
 
 @defvjp(math.fabs)
@@ -136,5 +142,14 @@ def erf(g, ans, x):
     return (g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x),)
 
 
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-                  math.factorial, math.comb, math.gcd)
+nondifferentiable(
+    math.floor,
+    math.ceil,
+    math.trunc,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    math.factorial,
+    math.comb,
+    math.gcd,
+)

@@ -171,7 +171,9 @@ def arctan2(g, ans, y, x):
 @defvjp(np.hypot)
 def hypot(g, ans, x, y):
     # at the origin, where hypot has no derivative, 0 (as for np.linalg.norm)
-    return unbroadcast(g * x / np.where(ans == 0, 1.0, ans), x), unbroadcast(g * y / np.where(ans == 0, 1.0, ans), y)
+    return unbroadcast(g * x / np.where(ans == 0, 1.0, ans), x), unbroadcast(
+        g * y / np.where(ans == 0, 1.0, ans), y
+    )
 
 
 @defvjp(np.sinh)
@@ -526,17 +528,52 @@ def heaviside(g, ans, x1, x2):
 # ---- no gradient ---------------------------------------------------------------------------------------
 
 nondifferentiable(
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
-    np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero,
-    np.shape, np.size, np.ndim,
-    np.zeros, np.ones, np.empty, np.eye, np.identity,
-    np.zeros_like, np.ones_like, np.empty_like,
-    np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
-    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.floor_divide, np.count_nonzero, np.searchsorted,
-    np.random.rand, np.random.randn,
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.round,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.nonzero,
+    np.flatnonzero,
+    np.shape,
+    np.size,
+    np.ndim,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.eye,
+    np.identity,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.equal,
+    np.not_equal,
+    np.less,
+    np.less_equal,
+    np.greater,
+    np.greater_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.logical_xor,
+    np.any,
+    np.all,
+    np.floor_divide,
+    np.count_nonzero,
+    np.searchsorted,
+    np.random.rand,
+    np.random.randn,
 )
 # np.random.normal(loc, scale) and np.random.uniform(low, high) depend smoothly on their parameters: without a
 # rule, srcdiff refuses to differentiate through them (write loc + scale * np.random.standard_normal(size))
-

@@ -62,5 +62,6 @@ def pos(g, ans, x):
     return (g,)
 
 
-nondifferentiable(ast.FloorDiv, ast.Not, ast.Invert, ast.BitAnd, ast.BitOr, ast.BitXor,
-                  ast.LShift, ast.RShift)
+nondifferentiable(
+    ast.FloorDiv, ast.Not, ast.Invert, ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift
+)

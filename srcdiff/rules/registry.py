@@ -45,7 +45,8 @@ class Rule:
         if "_template" not in self.__dict__:
             self.__dict__["_template"] = (
                 _inline_template(self.vjp, list(self.template_names) + list(self.params))
-                if self.inlinable else None
+                if self.inlinable
+                else None
             )
         return self.__dict__["_template"]
 
@@ -78,7 +79,9 @@ def version() -> int:
 def _primal_name(primal) -> str:
     if isinstance(primal, type) and issubclass(primal, ast.AST):
         return primal.__name__
-    return getattr(primal, "__qualname__", None) or getattr(primal, "__name__", None) or repr(primal)
+    return (
+        getattr(primal, "__qualname__", None) or getattr(primal, "__name__", None) or repr(primal)
+    )
 
 
 def defvjp(primal, rule=None):
@@ -88,9 +91,11 @@ def defvjp(primal, rule=None):
     cotangent per positional argument of the primal, ``None`` for an argument without one.
     """
     if rule is None:
+
         def register(rule_fn):
             defvjp(primal, rule_fn)
             return rule_fn
+
         return register
     if not callable(rule):
         raise SrcdiffError(f"defvjp needs a callable rule, got {rule!r}")
@@ -107,13 +112,23 @@ def defvjp(primal, rule=None):
         if p.default is not inspect.Parameter.empty
     }
     params = tuple(
-        p.name for p in list(signature.parameters.values())[2:]
+        p.name
+        for p in list(signature.parameters.values())[2:]
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     )
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
     any_keyword = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
-    entry = Rule(primal, rule, _primal_name(primal), params, defaults, _names_seen_by(rule),
-                 any_keyword, tuple(names[:2]), not has_varargs)
+    entry = Rule(
+        primal,
+        rule,
+        _primal_name(primal),
+        params,
+        defaults,
+        _names_seen_by(rule),
+        any_keyword,
+        tuple(names[:2]),
+        not has_varargs,
+    )
     _RULES[_key(primal)] = entry
     _VERSION[0] += 1
     return rule
@@ -140,9 +155,11 @@ def defjvp(primal, rule=None):
     the tangent of the output. Use as ``@defjvp(primal)`` or ``defjvp(primal)(rule)``.
     """
     if rule is None:
+
         def register(rule_fn):
             defjvp(primal, rule_fn)
             return rule_fn
+
         return register
     entry = _RULES.get(_key(primal))
     if entry is None:  # a forward rule only: reverse mode will say it has no rule
@@ -156,7 +173,9 @@ def forward_kind(primal, kind: str, *positions) -> None:
     """Declare how forward mode treats a built-in rule: "elementwise", "linear" in each of ``positions``
     (a product), or "additive" in them together (a sum)."""
     entry = _RULES.get(_key(primal))
-    if entry is None:  # forward mode only (the runtime's helpers, met when differentiating generated code)
+    if (
+        entry is None
+    ):  # forward mode only (the runtime's helpers, met when differentiating generated code)
         entry = _RULES[_key(primal)] = Rule(primal, None, _primal_name(primal))
     entry.forward = (kind, positions)
 
@@ -195,8 +214,10 @@ def _inline_template(rule, names):
         if len(functions) != 1:
             return None
         statements = functions[0].body
-        if statements and isinstance(statements[0], ast.Expr) and isinstance(
-            statements[0].value, ast.Constant
+        if (
+            statements
+            and isinstance(statements[0], ast.Expr)
+            and isinstance(statements[0].value, ast.Constant)
         ):
             statements = statements[1:]  # the docstring
         if len(statements) != 1 or not isinstance(statements[0], ast.Return):
