@@ -7,7 +7,9 @@ import re
 
 import astor
 
-_COMMENT = re.compile(r"^(\s*)__srcdiff_comment__\((.*)\)\s*$")
+from .vocabulary import COMMENT
+
+_COMMENT = re.compile(r"^(\s*)" + COMMENT + r"\((.*)\)\s*$")
 
 
 def to_source(node: ast.AST) -> str:

@@ -12,16 +12,18 @@ import sys
 from dataclasses import dataclass, field
 
 from . import cache, codegen, fence
-from .context import Context, Module
+from .context import Context, LocalFunction, Module
 from .errors import SrcdiffError, UnsupportedSyntaxError, WrtError
 from .parsing import MISSING, ParsedFunction, parse_function
-from .passes.activity import analyse, describe
+from .analysis.activity import analyse, describe
+from .analysis.defuse import local_names, parameters
 from .passes.forward import ForwardMode
-from .passes.lift import LocalFunction
+
 from .passes.normalize import normalize
 from .passes.optimize import optimize
-from .passes.reverse import ReverseMode, bind_arguments, scalar_closed
-from .passes.syntax import local_names, parameters
+from .passes.reverse import ReverseMode, scalar_closed
+from .rules.templates import bind_arguments
+from .vocabulary import COMMENT
 
 STAGES = ("parsed", "normalized", "adjoint", "optimized")
 
@@ -236,7 +238,7 @@ def _check_names(parsed, module, functions, contexts, root_entries) -> None:
                 or node.id in bound
             ):
                 continue
-            if node.id == "__srcdiff_comment__":  # a comment, written out as one (codegen.py)
+            if node.id == COMMENT:  # a comment, written out as one (codegen.py)
                 continue
             if function.name in root_entries and (
                 node.id in user_closure or node.id in parsed.globals

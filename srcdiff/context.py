@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import types
 
@@ -113,7 +114,7 @@ class Context:
     def _stored_names(self) -> set:
         """The function's parameters and the names it assigns: its locals."""
         if not hasattr(self, "_locals"):
-            from .passes.syntax import local_names
+            from .analysis.defuse import local_names
 
             self._locals = local_names(self.parsed.node)
         return self._locals
@@ -174,3 +175,27 @@ class Context:
         if name and getattr(math, name, None) is value:
             return ast.Attribute(value=self.reference(math), attr=name, ctx=ast.Load())
         return ast.Name(id=self.inject(value, "_" + (name or "f").strip("_<>")), ctx=ast.Load())
+
+
+class LocalFunction:
+    """A lifted local function: what the compiler needs of a callee, without a function object."""
+
+    def __init__(self, parsed: ParsedFunction, node: ast.FunctionDef, siblings: dict):
+        self.parsed = parsed
+        self.siblings = siblings  # the local functions it may call (itself included)
+        self.__name__ = self.__qualname__ = node.name
+        parameters = []
+        args = node.args
+        defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+        for arg, default in zip(args.args, defaults):
+            value = inspect.Parameter.empty if default is None else default.value
+            parameters.append(
+                inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
+            )
+        parameters += [
+            inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY) for arg in args.kwonlyargs
+        ]
+        self.__signature__ = inspect.Signature(parameters)
+
+    def __call__(self, *args, **kwargs):  # only its signature is ever used
+        raise TypeError(f"the lifted local function {self.__name__} is not called directly")

@@ -26,15 +26,16 @@ import copy
 from .. import runtime
 from ..context import Context
 from ..errors import NoRuleError
-from .activity import Activity, Operation, assignments
-from .normalize import is_loop_exit
-from .reverse import _RESULT, bind_arguments, instantiate
-from .syntax import assign as _assign
-from .syntax import call as _call
-from .syntax import load as _load
-from .syntax import parameters
-from .syntax import rename as _rename
-from .syntax import store as _store
+from ..analysis.activity import Activity, Operation
+from ..analysis.defuse import parameters
+from ..analysis.normal_form import is_loop_exit
+from ..rules.templates import bind_arguments, instantiate
+from ..vocabulary import RESULT as _RESULT
+from ..vocabulary import assign as _assign
+from ..vocabulary import call as _call
+from ..vocabulary import load as _load
+from ..vocabulary import rename as _rename
+from ..vocabulary import store as _store
 
 
 class ForwardMode:

@@ -23,36 +23,11 @@ from __future__ import annotations
 
 import ast
 import copy
-import inspect
 
-from ..context import Context
+from ..context import Context, LocalFunction
 from ..errors import UnsupportedSyntaxError
 from ..parsing import ParsedFunction
-from .syntax import local_names
-
-
-class LocalFunction:
-    """A lifted local function: what the compiler needs of a callee, without a function object."""
-
-    def __init__(self, parsed: ParsedFunction, node: ast.FunctionDef, siblings: dict):
-        self.parsed = parsed
-        self.siblings = siblings  # the local functions it may call (itself included)
-        self.__name__ = self.__qualname__ = node.name
-        parameters = []
-        args = node.args
-        defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
-        for arg, default in zip(args.args, defaults):
-            value = inspect.Parameter.empty if default is None else default.value
-            parameters.append(
-                inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
-            )
-        parameters += [
-            inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY) for arg in args.kwonlyargs
-        ]
-        self.__signature__ = inspect.Signature(parameters)
-
-    def __call__(self, *args, **kwargs):  # only its signature is ever used
-        raise TypeError(f"the lifted local function {self.__name__} is not called directly")
+from ..analysis.defuse import local_names
 
 
 def local_functions(body: list) -> dict:

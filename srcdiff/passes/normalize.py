@@ -28,10 +28,12 @@ import types
 from .. import runtime
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from . import aliasing
-from .syntax import load as _load
-from .syntax import parameters
-from .syntax import store as _store
+from ..analysis import aliasing
+from ..analysis.defuse import parameters
+from ..analysis.normal_form import index_value, is_atom, is_condition, is_loop_exit
+from ..vocabulary import is_comment, is_pop
+from ..vocabulary import load as _load
+from ..vocabulary import store as _store
 
 # ndarray method -> numpy function taking the array first
 _ARRAY_METHODS = {
@@ -53,22 +55,6 @@ _ARRAY_METHODS = {
     "reshape": "reshape",
     "transpose": "transpose",
 }
-
-
-def is_atom(node: ast.AST) -> bool:
-    """Names, constants, and tuples of constants (``(2, 3)``, ``-1``)."""
-    if isinstance(node, (ast.Name, ast.Constant)):
-        return True
-    if isinstance(node, ast.Tuple):
-        return all(isinstance(e, ast.Constant) for e in node.elts)
-    return False
-
-
-def is_condition(node: ast.AST) -> bool:
-    """An expression whose value is a truth value: kept whole, it has no gradient."""
-    return isinstance(node, (ast.Compare, ast.BoolOp)) or (
-        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
-    )
 
 
 class Normalizer:
@@ -361,11 +347,7 @@ class Normalizer:
                 node
             )  # printing, or generated code checking its output: no value, no gradient
             return
-        if (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name)
-            and value.func.id == "__srcdiff_comment__"
-        ):
+        if is_comment(node):
             return  # a comment of generated code, differentiated again
         if self._is_list_pop(value):
             self._emit(
@@ -750,9 +732,7 @@ class Normalizer:
     def _is_list_pop(self, value) -> bool:
         """``items.pop()`` on a local list (generated code restoring values from its tape)."""
         return (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Attribute)
-            and value.func.attr == "pop"
+            is_pop(value)
             and isinstance(value.func.value, ast.Name)
             and value.func.value.id in self.local_names
             and not value.args
@@ -881,29 +861,6 @@ def _bound_at(statement) -> str:
         return ""
     text = ast.unparse(statement).splitlines()[0]
     return f" (assigned `{text}` on line {statement.lineno})"
-
-
-def index_value(index: ast.expr) -> ast.expr:
-    """A subscript's index as an ordinary value: ``1:n`` becomes ``slice(1, n, None)``."""
-    if isinstance(index, ast.Slice):
-        parts = [
-            copy.deepcopy(p) if p is not None else ast.Constant(None)
-            for p in (index.lower, index.upper, index.step)
-        ]
-        return ast.Call(func=_load("slice"), args=parts, keywords=[])
-    if isinstance(index, ast.Tuple):
-        return ast.Tuple(elts=[index_value(e) for e in index.elts], ctx=ast.Load())
-    return copy.deepcopy(index)
-
-
-def is_loop_exit(node) -> bool:
-    """``if flag: break``, the last statement of a loop body with a break (see ``_lower_jumps``)."""
-    return (
-        isinstance(node.test, ast.Name)
-        and len(node.body) == 1
-        and isinstance(node.body[0], ast.Break)
-        and not node.orelse
-    )
 
 
 def _walk_statements(body):

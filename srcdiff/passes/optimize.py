@@ -14,9 +14,9 @@ import ast
 import copy
 import operator
 
-from .activity import assignments
-from .effects import has_effects
-from .syntax import local_names, parameters
+from ..analysis.defuse import local_names, parameters, reads
+from ..analysis.effects import has_effects
+from ..vocabulary import is_seed
 
 _FOLD = {
     ast.Add: operator.add,
@@ -33,123 +33,6 @@ _COMPARE = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-
-
-def shape_classes(function: ast.FunctionDef, context) -> dict:
-    """Name -> a token shared by names known to hold values of the same shape.
-
-    Shapes flow through elementwise operations with a Python number and through elementwise numpy functions.
-    A name assigned values of different classes gets none, and nothing is derived from it.
-    """
-    import numpy as np
-
-    elementwise = {getattr(np, name) for name in _ELEMENTWISE}
-    params = parameters(function)
-    statements = list(assignments(function.body))
-    counts: dict = {}
-    for statement in statements:
-        counts[statement.targets[0].id] = counts.get(statement.targets[0].id, 0) + 1
-    conflicting: set = set()
-    while True:
-        classes = {name: name for name in params}
-        new_conflicts = set()
-        for _ in range(2):  # twice, so loop-carried names see their own class
-            for statement in statements:
-                target = statement.targets[0].id
-                if target in conflicting:
-                    continue
-                shape = _result_class(statement.value, classes, conflicting, elementwise, context)
-                if shape is None and counts[target] == 1 and target not in params:
-                    shape = target  # a value of its own shape: names derived from it share it
-                previous = classes.get(target)
-                if shape is None or (previous is not None and previous != shape):
-                    new_conflicts.add(target)
-                elif previous is None:
-                    classes[target] = shape
-        if not new_conflicts - conflicting:
-            return {name: shape for name, shape in classes.items() if name not in conflicting}
-        conflicting |= new_conflicts
-
-
-_ELEMENTWISE = (
-    "sin",
-    "cos",
-    "tan",
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sinh",
-    "cosh",
-    "square",
-    "abs",
-    "negative",
-    "log1p",
-    "expm1",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "reciprocal",
-    "exp2",
-    "log2",
-    "log10",
-    "cbrt",
-    "fabs",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-)
-
-
-def _result_class(value, classes, conflicting, elementwise, context):
-    def operand(node):
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return "scalar"
-        if isinstance(node, ast.Name) and node.id not in conflicting:
-            return classes.get(node.id)
-        return None
-
-    if isinstance(value, ast.Name):
-        return operand(value)
-    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
-        return operand(value.operand)
-    if isinstance(value, ast.BinOp) and not isinstance(value.op, ast.MatMult):
-        left, right = operand(value.left), operand(value.right)
-        if left == "scalar":
-            return right if right != "scalar" else None
-        if right == "scalar" or left == right:
-            return left
-        return None
-    if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
-        if context.resolve(value.func) in elementwise:
-            result = operand(value.args[0])
-            return None if result == "scalar" else result
-    if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
-        if context.resolve(value.func) in _binary_elementwise():
-            left, right = operand(value.args[0]), operand(value.args[1])
-            if left == "scalar":
-                return right if right != "scalar" else None
-            if right == "scalar" or left == right:
-                return left
-    return None
-
-
-def _binary_elementwise():
-    import numpy as np
-
-    return {
-        np.add,
-        np.subtract,
-        np.multiply,
-        np.divide,
-        np.power,
-        np.maximum,
-        np.minimum,
-        np.logaddexp,
-        np.logaddexp2,
-        np.arctan2,
-        np.hypot,
-    }
 
 
 class Simplify(ast.NodeTransformer):
@@ -258,21 +141,9 @@ def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
             if name not in reads_after and not has_effects(statement.value, resolve):
                 continue
             reads_after.discard(name)
-        reads_after |= _reads(statement)
+        reads_after |= reads(statement)
         kept.append(statement)
     return list(reversed(kept))
-
-
-def _reads(statement: ast.AST) -> set:
-    """The names ``statement`` reads, the targets of augmented assignments (``n += 1``) included."""
-    names = {
-        n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
-    return names | {
-        n.target.id
-        for n in ast.walk(statement)
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
-    }
 
 
 def propagate_copies(function: ast.FunctionDef) -> None:
@@ -508,15 +379,6 @@ def _folds_into(previous, statement, loads: dict, stores: dict, protected: set) 
     )
 
 
-def _is_seed(statement) -> bool:
-    """Where the backward sweep starts: the seed (``by = 1.0 if ... else _rt.seed(y)``) or its first comment."""
-    return any(
-        (isinstance(n, ast.Attribute) and n.attr == "seed")
-        or (isinstance(n, ast.Name) and n.id == "__srcdiff_comment__")
-        for n in ast.walk(statement)
-    )
-
-
 class _ReplaceAll(ast.NodeTransformer):
     """Replace each name read that ``replacements`` maps by its expression (a copy of it, unless the expression
     moves: then it is read once)."""
@@ -558,7 +420,7 @@ def optimize(
     propagate_copies(function)
     keep_reductions_scalar(function)
     function.body = fuse_accumulations(function.body)
-    forward_end = next((i for i, s in enumerate(function.body) if _is_seed(s)), len(function.body))
+    forward_end = next((i for i, s in enumerate(function.body) if is_seed(s)), len(function.body))
     read_later = {
         n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)
     }

@@ -31,8 +31,6 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import inspect
-import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,28 +38,21 @@ import numpy as np
 from .. import runtime
 from ..context import Context
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..parsing import MISSING
-from .activity import Activity, Operation, assignments
-from .normalize import index_value, is_loop_exit
-from .optimize import shape_classes
-from .syntax import assign as _assign
-from .syntax import parameters as _parameters
-from .syntax import call as _call
-from .syntax import load as _load
-from .syntax import rename as _rename
-from .syntax import store as _store
-
-
-def _method(obj: str, method: str, *args: ast.expr) -> ast.Call:
-    return _call(ast.Attribute(value=_load(obj), attr=method, ctx=ast.Load()), *args)
-
-
-_RESULT = "__result__"  # stands for the primal's result in planned adjoints until it is placed
-
-
-def comment(text: str) -> ast.Expr:
-    """A placeholder statement that code generation turns into ``# text``."""
-    return ast.Expr(value=_call(_load("__srcdiff_comment__"), ast.Constant(text)))
+from ..rules.templates import bind_arguments, instantiate
+from ..analysis.activity import Activity, Operation
+from ..analysis.defuse import assignments, mentions, stored_names
+from ..analysis.defuse import parameters as _parameters
+from ..analysis.normal_form import index_value, is_loop_exit
+from ..analysis.shapes import shape_classes
+from ..vocabulary import RESULT as _RESULT
+from ..vocabulary import assign as _assign
+from ..vocabulary import call as _call
+from ..vocabulary import comment
+from ..vocabulary import is_pop, is_runtime_call, new_tape, pop, push
+from ..vocabulary import load as _load
+from ..vocabulary import method as _method
+from ..vocabulary import rename as _rename
+from ..vocabulary import store as _store
 
 
 @dataclass
@@ -74,62 +65,6 @@ class Contribution:
 
 # numpy reductions whose result is a scalar when they reduce over every axis
 _FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
-
-
-def instantiate(template: ast.expr, bindings: dict, rule, context: Context) -> ast.expr | None:
-    """A rule's expression with its parameters replaced by operands and its globals by generated-code names;
-    None when it refers to something generated code cannot reach (the rule is then called instead).
-    """
-    local_names = {
-        n.id for n in ast.walk(template) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
-
-    class Substitute(ast.NodeTransformer):
-        failed = False
-
-        def visit_Name(self, node):
-            if node.id in bindings:
-                return copy.deepcopy(bindings[node.id])
-            if node.id in local_names:
-                return node
-            value = rule.template_globals.get(node.id, getattr(builtins, node.id, MISSING))
-            if value is MISSING:
-                Substitute.failed = True
-                return node
-            if getattr(builtins, node.id, MISSING) is value:
-                if context.parsed.resolve(ast.Name(id=node.id)) is value:
-                    return node
-            return context.reference(value)
-
-        def visit_Attribute(self, node):
-            # np.sin in a rule means numpy's sin, even where np.sin has been replaced since
-            value = _template_value(node, rule.template_globals)
-            if (
-                callable(value)
-                and not isinstance(value, type)
-                and not isinstance(value, types.ModuleType)
-            ):
-                return context.reference(value)
-            return self.generic_visit(node)
-
-    result = Substitute().visit(copy.deepcopy(template))
-    return None if Substitute.failed else result
-
-
-# numpy's namespaces as srcdiff found them: what the rules mean by np.sin, whatever replaces it later
-_AS_IMPORTED = {id(module): dict(vars(module)) for module in (np, np.linalg)}
-
-
-def _template_value(node: ast.expr, namespace: dict):
-    """The object a dotted name of a rule's expression (``np.linalg.inv``) denotes in the rule."""
-    if isinstance(node, ast.Name):
-        return namespace.get(node.id, MISSING)
-    if isinstance(node, ast.Attribute):
-        base = _template_value(node.value, namespace)
-        if base is MISSING:
-            return MISSING
-        return _AS_IMPORTED.get(id(base), {}).get(node.attr, getattr(base, node.attr, MISSING))
-    return MISSING
 
 
 # numpy functions that map scalars to scalars
@@ -179,53 +114,6 @@ _SHAPE_ONLY = {
     "reduced_size": 0,
     "index_add": 1,
 }
-
-
-def bind_arguments(function, args: list, keywords: dict, context: Context) -> list:
-    """A call's arguments matched to ``function``'s parameters, defaults filled in.
-
-    Returns (parameter name, value expression, passed by keyword) in the order of the parameters.
-    """
-    signature = inspect.signature(function)
-    try:
-        bound = signature.bind(*args, **keywords)
-    except TypeError as exc:
-        raise context.parsed.error(
-            UnsupportedSyntaxError,
-            f"the call to {function.__name__} does not match its signature: {exc}",
-        )
-    bound.apply_defaults()
-    arguments = []
-    for name, parameter in signature.parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise context.parsed.error(
-                UnsupportedSyntaxError,
-                f"srcdiff cannot differentiate through {function.__name__}, which takes *args or **kwargs",
-                hint="name every parameter of the function",
-            )
-        value = bound.arguments[name]
-        if not isinstance(value, ast.AST):
-            value = _literal(value) or _load(context.inject(value, f"_{name}_default"))
-        arguments.append((name, value, parameter.kind == parameter.KEYWORD_ONLY))
-    return arguments
-
-
-def _literal(value):
-    """An expression for a plain constant, or None."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return ast.Constant(value)
-    if isinstance(value, tuple) and all(isinstance(v, (bool, int, float, str)) for v in value):
-        return ast.Tuple(elts=[ast.Constant(v) for v in value], ctx=ast.Load())
-    return None
-
-
-def _is_runtime_call(expression, name: str) -> bool:
-    """``_rt.name(...)``: a sum of such index cotangents may be of tuples or lists, added elementwise."""
-    return (
-        isinstance(expression, ast.Call)
-        and isinstance(expression.func, ast.Attribute)
-        and expression.func.attr == name
-    )
 
 
 def _may_repeat(index: ast.expr, integers: set) -> bool:
@@ -860,11 +748,11 @@ class ReverseMode:
 
     def _push(self, value: ast.expr) -> ast.Expr:
         self.uses_tape = True
-        return ast.Expr(value=_method(self.tape, "append", value))
+        return push(self.tape, value)
 
     def _pop(self) -> ast.Call:
         self.uses_tape = True
-        return _method(self.tape, "pop")
+        return pop(self.tape)
 
     def possibly_unbound(self) -> list:
         """Saved names that may have no value yet where they are first pushed, and names a zero cotangent is
@@ -921,12 +809,7 @@ class ReverseMode:
         return out
 
     def _is_restore(self, statement) -> bool:
-        return (
-            isinstance(statement, ast.Assign)
-            and isinstance(statement.value, ast.Call)
-            and isinstance(statement.value.func, ast.Attribute)
-            and statement.value.func.attr == "pop"
-        )
+        return isinstance(statement, ast.Assign) and is_pop(statement.value)
 
     def _restore(self, name: str) -> ast.Assign:
         return _assign(name, self._pop())
@@ -953,7 +836,7 @@ class ReverseMode:
         result = target
         if own is not None and restore:
             # x = f(x): the rule reads the old x, restored now, and maybe the result, kept aside first
-            if any(self._reads(e, _RESULT) for exprs in [own, *grouped.values()] for e in exprs):
+            if any(mentions(e, _RESULT) for exprs in [own, *grouped.values()] for e in exprs):
                 result = self.namer.fresh("_ans")
                 out.append(_assign(result, _load(target)))
             out += restore
@@ -970,9 +853,6 @@ class ReverseMode:
             live.discard(adjoint)
         return out + restore
 
-    def _reads(self, expression, name: str) -> bool:
-        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expression))
-
     def _sum(self, expressions: list, name: str) -> ast.expr:
         """The sum of cotangents of ``name``: item by item where it may be a list or tuple."""
         total = expressions[0]
@@ -981,7 +861,7 @@ class ReverseMode:
         return total
 
     def _add(self, left: ast.expr, right: ast.expr, name: str, expressions: list) -> ast.expr:
-        if name in self.containers or any(_is_runtime_call(e, "index_add") for e in expressions):
+        if name in self.containers or any(is_runtime_call(e, "index_add") for e in expressions):
             return _call(self.context.reference(self._runtime("add")), left, right)
         return ast.BinOp(left=left, op=ast.Add(), right=right)
 
@@ -1076,11 +956,11 @@ class ReverseMode:
             return None
         value = statement.value
         if not (
-            _is_runtime_call(value, "add")
+            is_runtime_call(value, "add")
             and len(value.args) == 2
             and isinstance(value.args[0], ast.Name)
             and value.args[0].id == statement.targets[0].id
-            and _is_runtime_call(value.args[1], "index_add")
+            and is_runtime_call(value.args[1], "index_add")
         ):
             return None
         return value.args[1]
@@ -1172,7 +1052,7 @@ class ReverseMode:
             )
         prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
         if self.uses_tape:
-            prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
+            prologue.insert(0, new_tape(self.tape))
         body = prologue + forward + seed + backward + [ast.Return(value=value)]
         result = ast.FunctionDef(
             name=name,
@@ -1220,9 +1100,9 @@ class ReverseMode:
         backward.append(ast.Return(value=ast.Tuple(elts=results, ctx=ast.Load())))
         prologue = [_assign(n, ast.Constant(None)) for n in self.possibly_unbound()]
         if self.uses_tape:
-            prologue.insert(0, _assign(self.tape, ast.List(elts=[], ctx=ast.Load())))
-        outer = set(_parameters(self.function)) | _stored_names(prologue + forward)
-        shared = sorted(_stored_names(backward) & outer)
+            prologue.insert(0, new_tape(self.tape))
+        outer = set(_parameters(self.function)) | stored_names(prologue + forward)
+        shared = sorted(stored_names(backward) & outer)
         pullback_body = ([ast.Nonlocal(names=shared)] if shared else []) + backward
         pullback_name = self.namer.unique("pullback")
         pullback = ast.FunctionDef(
@@ -1292,14 +1172,3 @@ def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Contex
             continue
         return False
     return True
-
-
-def _stored_names(statements: list) -> set:
-    names = set()
-    for statement in statements:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                names.add(node.target.id)
-    return names

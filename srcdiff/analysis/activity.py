@@ -16,7 +16,8 @@ from ..context import Context
 from ..errors import NoRuleError
 from ..parsing import MISSING
 from ..rules import Rule, lookup
-from .normalize import is_atom, is_condition
+from .defuse import assignments
+from .normal_form import is_atom, is_condition
 
 _METADATA_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -117,7 +118,7 @@ def describe(value: ast.expr, context: Context) -> Operation:
 
 def is_user_function(value) -> bool:
     """A plain Python function srcdiff transforms itself (not one of numpy's own Python functions)."""
-    from .lift import LocalFunction
+    from ..context import LocalFunction
 
     if isinstance(value, LocalFunction):
         return True
@@ -145,16 +146,6 @@ def _with_rule(rule, args, keywords, callee) -> Operation:
         else:
             break
     return Operation("rule", args, keywords, rule=rule, callee=callee)
-
-
-def assignments(body: list):
-    """Every normal-form assignment in ``body``, nested blocks included, in source order."""
-    for statement in body:
-        if isinstance(statement, ast.Assign):
-            yield statement
-        elif isinstance(statement, (ast.If, ast.For, ast.While)):
-            yield from assignments(statement.body)
-            yield from assignments(statement.orelse)
 
 
 @dataclass

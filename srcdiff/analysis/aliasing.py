@@ -21,6 +21,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .defuse import reads
+
 # calls that may return a view of their first argument (or of the object whose method they are): those the
 # normal form already refused views of, and the others numpy has
 RESHAPING = {
@@ -129,17 +131,6 @@ def updates_in_place(function: ast.FunctionDef, name: str) -> bool:
 # ---- liveness: the names each statement's successors may read before assigning them -----------------------
 
 
-def _reads(node: ast.AST) -> set:
-    names = {
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
-    return names | {
-        n.target.id
-        for n in ast.walk(node)
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
-    }
-
-
 def _bound(target: ast.AST) -> set:
     """Names a plain assignment to ``target`` rebinds (not ``y[i]`` or ``o.a``, which update an object)."""
     if isinstance(target, ast.Name):
@@ -164,15 +155,15 @@ def _liveness(body: list) -> dict:
     def transfer(statement, live, loop):
         if isinstance(statement, ast.Assign):
             bound = set().union(*(_bound(t) for t in statement.targets))
-            return (live - bound) | _reads(statement)
+            return (live - bound) | reads(statement)
         if isinstance(statement, ast.If):
             return (
-                _reads(statement.test)
+                reads(statement.test)
                 | block(statement.body, live, loop)
                 | block(statement.orelse, live, loop)
             )
         if isinstance(statement, (ast.For, ast.While)):
-            head = _reads(statement.iter if isinstance(statement, ast.For) else statement.test)
+            head = reads(statement.iter if isinstance(statement, ast.For) else statement.test)
             entry = set(live)
             while True:  # the body's end reaches its start again
                 loop_live = entry | live
@@ -187,8 +178,8 @@ def _liveness(body: list) -> dict:
         if isinstance(statement, (ast.Break, ast.Continue)):
             return live | (loop or set())
         if isinstance(statement, ast.Return):
-            return _reads(statement)
-        return live | _reads(statement)
+            return reads(statement)
+        return live | reads(statement)
 
     block(body, set(), None)
     return after
