@@ -1,0 +1,204 @@
+"""Loops: every ``for`` loop runs over a ``range`` held in a variable, and loop bodies have no jumps.
+
+A loop over a sequence (or over ``zip`` or ``enumerate`` of sequences) becomes a loop over the range of their
+shortest length whose body starts by reading the items; ``reversed(range(...))``, as generated backward loops
+write it, becomes the range read backwards. ``break`` and ``continue`` are lowered to flags (``jumps.py``).
+
+Before::
+
+    for a, b in zip(xs, ys):
+        s = s + a * b
+
+After::
+
+    _r1 = range(min(len(xs), len(ys)))
+    for _i1 in _r1:
+        a = xs[_i1]
+        b = ys[_i1]
+        _t1 = a * b
+        s = s + _t1
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from ...errors import UnsupportedSyntaxError
+from ...vocabulary import call, load, store
+from .jumps import lower_jumps
+
+
+class Loops:
+    """Writes the ``for`` and ``while`` loops of one function in normal form.
+
+    ``block`` normalizes a list of statements (the loop bodies); expressions are flattened by ``flat``.
+    """
+
+    def __init__(self, flat, block):
+        self.flat = flat
+        self.block = block
+
+    def while_loop(self, node: ast.While, out: list) -> None:
+        flat = self.flat
+        if node.orelse:
+            raise flat.parsed.error(
+                UnsupportedSyntaxError,
+                "srcdiff cannot differentiate while/else",
+                node,
+                hint="move the else block after the loop",
+            )
+        before, body = lower_jumps(node.body, flat.namer, flat.origin)
+        out.extend(before)
+        loop = ast.While(
+            test=flat.condition(node.test, []), body=self.block(body) or [ast.Pass()], orelse=[]
+        )
+        out.append(flat.located(loop))
+
+    def for_loop(self, node: ast.For, out: list) -> None:
+        flat = self.flat
+        if node.orelse:
+            raise flat.parsed.error(
+                UnsupportedSyntaxError,
+                "srcdiff cannot differentiate for/else",
+                node,
+                hint="move the else block after the loop",
+            )
+        index_name, range_value, prologue = self._iteration(node.iter, node.target, out)
+        range_name = flat.namer.fresh("_r")
+        flat.emit(range_name, range_value, out)
+        saved_origin = flat.origin
+        binding = self.block(prologue)
+        before, body = lower_jumps(node.body, flat.namer, flat.origin)
+        out.extend(before)
+        body = binding + self.block(body)
+        flat.origin = saved_origin
+        loop = ast.For(
+            target=store(index_name), iter=load(range_name), body=body or [ast.Pass()], orelse=[]
+        )
+        out.append(flat.located(loop))
+
+    def _iteration(self, iterator, target, out: list) -> tuple:
+        """The loop's index name, the range it runs over, and the statements that bind the user's loop
+        variables at the start of the body."""
+        flat = self.flat
+        prologue: list = []
+        callee = flat.context.resolve(iterator.func) if isinstance(iterator, ast.Call) else None
+        if callee is builtins.range:
+            args = [flat.atom(a, out) for a in iterator.args]
+            if not isinstance(target, ast.Name):
+                raise flat.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
+            return target.id, ast.Call(func=iterator.func, args=args, keywords=[]), prologue
+        if callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1:
+            # reversed(range(...)) as generated backward loops write it: the range read backwards
+            backwards = ast.Slice(lower=None, upper=None, step=ast.Constant(-1))
+            range_value = ast.Subscript(
+                value=flat.atom(iterator.args[0], out), slice=backwards, ctx=ast.Load()
+            )
+            return target.id, range_value, prologue
+        if callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            return self._enumerate(iterator, target, out)
+        if (
+            isinstance(iterator, ast.Name)
+            and isinstance(target, ast.Name)
+            and self._is_range(iterator.id)
+        ):
+            return (
+                target.id,
+                load(iterator.id),
+                prologue,
+            )  # a name holding a range, as generated loops
+        index_name = flat.namer.fresh("_i")
+        sequences = self._bind_iterable(iterator, target, index_name, out, prologue)
+        return index_name, _range_of_lengths(sequences), prologue
+
+    def _enumerate(self, iterator, target, out: list) -> tuple:
+        flat = self.flat
+        prologue: list = []
+        arguments = list(iterator.args) + [k.value for k in iterator.keywords if k.arg == "start"]
+        if not 1 <= len(arguments) <= 2 or len(iterator.args) + len(iterator.keywords) != len(
+            arguments
+        ):
+            raise flat.parsed.error(
+                UnsupportedSyntaxError,
+                "srcdiff cannot read this call of enumerate",
+                iterator,
+                hint="write enumerate(sequence) or enumerate(sequence, start)",
+            )
+        index_target, item_target = target.elts
+        if len(arguments) == 1 and isinstance(index_target, ast.Name):
+            index_name = index_target.id
+        else:
+            index_name = flat.namer.fresh("_i")
+            first = flat.atom(arguments[1], out) if len(arguments) == 2 else ast.Constant(0)
+            counted = ast.BinOp(left=load(index_name), op=ast.Add(), right=first)
+            prologue.append(
+                ast.copy_location(ast.Assign(targets=[index_target], value=counted), flat.origin)
+            )
+        sequences = self._bind_iterable(arguments[0], item_target, index_name, out, prologue)
+        return index_name, _range_of_lengths(sequences), prologue
+
+    def _is_range(self, name: str) -> bool:
+        """Whether every assignment of ``name`` in the function is a call of range."""
+        flat = self.flat
+        values = [
+            n.value
+            for n in ast.walk(flat.parsed.node)
+            if isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
+        ]
+        return (
+            bool(values)
+            and name not in flat.params
+            and all(
+                isinstance(v, ast.Call) and flat.context.resolve(v.func) is builtins.range
+                for v in values
+            )
+        )
+
+    def _bind_iterable(self, node, target, index_name: str, out: list, prologue: list) -> list:
+        """Bind ``target`` to item ``index_name`` of the iterable ``node`` (a sequence or a zip of them).
+
+        Returns the names of the sequences, whose shortest length is the trip count.
+        """
+        flat = self.flat
+        callee = flat.context.resolve(node.func) if isinstance(node, ast.Call) else None
+        if callee is builtins.zip:
+            if (
+                not (isinstance(target, ast.Tuple) and len(target.elts) == len(node.args))
+                or node.keywords
+            ):
+                raise flat.parsed.error(
+                    UnsupportedSyntaxError,
+                    "unpack zip(...) into as many names as it has sequences",
+                    node,
+                )
+            sequences = []
+            for element, argument in zip(target.elts, node.args):
+                sequences += self._bind_iterable(argument, element, index_name, out, prologue)
+            return sequences
+        if callee in (
+            builtins.enumerate,
+            builtins.reversed,
+            builtins.map,
+            builtins.filter,
+            builtins.iter,
+        ):
+            raise flat.parsed.error(
+                UnsupportedSyntaxError,
+                f"srcdiff cannot differentiate a loop over {callee.__name__}(...) here",
+                node,
+                hint="loop over range(len(...)) and index the sequences",
+            )
+        atom = flat.atom(node, out)
+        sequence = atom.id if isinstance(atom, ast.Name) else flat.pack(atom, out).id
+        item = ast.Subscript(value=load(sequence), slice=load(index_name), ctx=ast.Load())
+        prologue.append(ast.copy_location(ast.Assign(targets=[target], value=item), flat.origin))
+        return [sequence]
+
+
+def _range_of_lengths(sequences) -> ast.Call:
+    """``range(len(s))``, or ``range(min(len(s), len(t), ...))``."""
+    lengths = [call(load("len"), load(s)) for s in sequences]
+    count = lengths[0] if len(lengths) == 1 else call(load("min"), *lengths)
+    return call(load("range"), count)
