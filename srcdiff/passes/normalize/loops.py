@@ -39,15 +39,18 @@ class Loops:
         self.flat = flat
         self.block = block
 
-    def while_loop(self, node: ast.While, out: list) -> None:
-        flat = self.flat
+    def _refuse_else(self, node, keyword: str) -> None:
         if node.orelse:
-            raise flat.parsed.error(
+            raise self.flat.parsed.error(
                 UnsupportedSyntaxError,
-                "srcdiff cannot differentiate while/else",
+                f"srcdiff cannot differentiate {keyword}/else",
                 node,
                 hint="move the else block after the loop",
             )
+
+    def while_loop(self, node: ast.While, out: list) -> None:
+        flat = self.flat
+        self._refuse_else(node, "while")
         before, body = lower_jumps(node.body, flat.namer, flat.origin)
         out.extend(before)
         loop = ast.While(
@@ -57,13 +60,7 @@ class Loops:
 
     def for_loop(self, node: ast.For, out: list) -> None:
         flat = self.flat
-        if node.orelse:
-            raise flat.parsed.error(
-                UnsupportedSyntaxError,
-                "srcdiff cannot differentiate for/else",
-                node,
-                hint="move the else block after the loop",
-            )
+        self._refuse_else(node, "for")
         index_name, range_value, prologue = self._iteration(node.iter, node.target, out)
         range_name = flat.namer.fresh("_r")
         flat.emit(range_name, range_value, out)
