@@ -16,6 +16,7 @@ import types
 
 from ... import runtime
 from ...errors import UnsupportedSyntaxError
+from ...parsing import parse_function
 from ...analysis import aliasing
 from ...analysis.defuse import parameters
 from ...vocabulary import is_comment, is_pop, load
@@ -179,8 +180,6 @@ class Calls:
             return f"{callee.__name__} changes its argument in place"
         if isinstance(callee, types.FunctionType):
             try:
-                from ...parsing import parse_function
-
                 definition = parse_function(callee).node
             except Exception:  # no source: it is not the user's code
                 return None
