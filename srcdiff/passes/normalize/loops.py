@@ -79,20 +79,19 @@ class Loops:
         """The loop's index name, the range it runs over, and the statements that bind the user's loop
         variables at the start of the body."""
         flat = self.flat
-        prologue: list = []
         callee = flat.context.resolve(iterator.func) if isinstance(iterator, ast.Call) else None
         if callee is builtins.range:
             args = [flat.atom(a, out) for a in iterator.args]
             if not isinstance(target, ast.Name):
                 raise flat.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
-            return target.id, ast.Call(func=iterator.func, args=args, keywords=[]), prologue
+            return target.id, call(iterator.func, *args), []
         if callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1:
             # reversed(range(...)) as generated backward loops write it: the range read backwards
             backwards = ast.Slice(lower=None, upper=None, step=ast.Constant(-1))
             range_value = ast.Subscript(
                 value=flat.atom(iterator.args[0], out), slice=backwards, ctx=ast.Load()
             )
-            return target.id, range_value, prologue
+            return target.id, range_value, []
         if callee is builtins.enumerate and isinstance(target, ast.Tuple) and len(target.elts) == 2:
             return self._enumerate(iterator, target, out)
         if (
@@ -100,12 +99,10 @@ class Loops:
             and isinstance(target, ast.Name)
             and self._is_range(iterator.id)
         ):
-            return (
-                target.id,
-                load(iterator.id),
-                prologue,
-            )  # a name holding a range, as generated loops
+            # a name holding a range, as generated code writes its loops
+            return target.id, load(iterator.id), []
         index_name = flat.namer.fresh("_i")
+        prologue: list = []
         sequences = self._bind_iterable(iterator, target, index_name, out, prologue)
         return index_name, _range_of_lengths(sequences), prologue
 
