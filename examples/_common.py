@@ -22,6 +22,8 @@ try:
 except ImportError:
     sys.path.insert(0, str(EXAMPLES_DIR.parent))
 
+from srcdiff import testing  # noqa: E402  (after the lines above, which find it)
+
 
 def parse_args(description: str, argv=None, add_options=None) -> argparse.Namespace:
     """The options every lesson understands, plus the lesson's own (added by `add_options(parser)`)."""
@@ -101,19 +103,17 @@ def show_source(title: str, source_text: str) -> None:
 
 
 def central_difference(f, x, h=1e-6):
-    """Numerical derivative of a function of one number: (f(x + h) - f(x - h)) / 2h."""
-    return (f(x + h) - f(x - h)) / (2 * h)
+    """Numerical derivative of a function of one number: (f(x + h) - f(x - h)) / 2h.
+
+    These are the central differences srcdiff's own tests use (srcdiff.testing): h grows with |x| beyond 1,
+    and the quotient divides by the distance between the rounded floats x + h and x - h, not by 2h.
+    """
+    return testing.numerical_gradient(f, (x,), eps=h)
 
 
 def numerical_gradient(f, point, h=1e-6):
     """Central-difference gradient of f(point) with respect to every entry of the array `point`."""
-    point = np.array(point, dtype=float)
-    gradient = np.zeros_like(point)
-    for index in np.ndindex(point.shape):
-        step = np.zeros_like(point)
-        step[index] = h
-        gradient[index] = (f(point + step) - f(point - step)) / (2 * h)
-    return gradient
+    return testing.numerical_gradient(f, (np.asarray(point, dtype=float),), eps=h)
 
 
 def make_regression(n_samples=256, noise=0.1, seed=0):

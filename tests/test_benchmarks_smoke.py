@@ -9,27 +9,9 @@ import numpy as np
 import pytest
 
 from benchmarks.workloads import WORKLOADS
+from srcdiff.testing import numerical_gradient
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def central_differences(fun, args, position, eps=1e-6):
-    """Numerical gradient of fun(*args) with respect to args[position], float or array."""
-    value = args[position]
-
-    def at(shifted):
-        return fun(*args[:position], shifted, *args[position + 1 :])
-
-    if np.ndim(value) == 0:
-        return (at(value + eps) - at(value - eps)) / (2 * eps)
-    value = np.asarray(value, dtype=float)
-    gradient = np.empty_like(value)
-    for index in np.ndindex(value.shape):
-        plus, minus = value.copy(), value.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        gradient[index] = (at(plus) - at(minus)) / (2 * eps)
-    return gradient
 
 
 @pytest.mark.parametrize("name", list(WORKLOADS))
@@ -40,7 +22,7 @@ def test_hand_gradient_matches_finite_differences(name):
     hand = hand if isinstance(workload.wrt, tuple) else (hand,)
     assert len(hand) == len(workload.wrt_positions)
     for analytic, position in zip(hand, workload.wrt_positions):
-        numeric = central_differences(workload.primal, args, position)
+        numeric = numerical_gradient(workload.primal, args, position)
         assert np.shape(analytic) == np.shape(numeric)
         np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
 

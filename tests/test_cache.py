@@ -12,6 +12,8 @@ import pytest
 import srcdiff
 from srcdiff import cache, disk_cache
 
+from source_modules import child_environment
+
 PROGRAM = """
 import sys
 import numpy as np
@@ -45,7 +47,7 @@ def program(tmp_path):
 
 def run(path, directory):
     result = subprocess.run([sys.executable, str(path), str(directory)], capture_output=True, text=True,
-                            check=True, cwd=path.parent)
+                            check=True, cwd=path.parent, env=child_environment())
     return result.stdout.splitlines()
 
 

@@ -23,24 +23,17 @@ import pytest
 
 import srcdiff
 from srcdiff import cache, compiler, disk_cache
+from srcdiff.testing import numerical_gradient
+
+from source_modules import child_environment
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 POINT = np.array([0.3, -0.7, 1.1])
+CHILD_ENV = child_environment()  # children import this srcdiff, not an installed one
 
 
 def activation(x):
     return np.sum(np.tanh(x) * x + 0.5 * x ** 2)
-
-
-def central(function, x, eps=1e-6):
-    """Central finite differences of a scalar function of one array."""
-    x = np.asarray(x, dtype=float)
-    out = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = eps
-        out[index] = (function(x + step) - function(x - step)) / (2 * eps)
-    return out
 
 
 @pytest.fixture
@@ -88,7 +81,7 @@ def assert_correct_and_regenerated(directory, derives, marker=None):
     """A fresh gradient is right, was generated anew, ran nothing planted, and left a good entry behind."""
     before = len(derives)
     gradient = fresh_gradient(activation, directory)
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6, atol=1e-8)
     assert len(derives) == before + 1, "the entry was used"
     if marker is not None:
         assert not marker.exists(), "the planted code ran"
@@ -108,7 +101,7 @@ def directory(tmp_path):
 
 def test_a_new_folder_is_private_and_the_key_too(directory, derives):
     gradient = fresh_gradient(activation, directory)
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert stat.S_IMODE((directory / "key").stat().st_mode) == 0o600
     assert stat.S_IMODE(entry_of(directory).stat().st_mode) == 0o600
@@ -121,7 +114,7 @@ def test_a_folder_others_may_write_is_not_used(directory, derives):
     directory.chmod(0o777)
     with pytest.warns(disk_cache.CacheWarning, match="writable by other users"):
         gradient = fresh_gradient(activation, directory)
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
     assert list(directory.iterdir()) == []
     fresh_gradient(activation, directory)
     assert len(derives) == 2
@@ -132,7 +125,7 @@ def test_a_folder_that_cannot_be_made_means_no_disk_cache(tmp_path, derives):
     blocker.write_text("")
     with pytest.warns(disk_cache.CacheWarning, match="cannot"):
         gradient = fresh_gradient(activation, blocker / "cache")
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
 
 
 def test_the_default_folder_is_the_users(monkeypatch, tmp_path):
@@ -188,7 +181,7 @@ def test_an_entry_for_another_function_is_not_taken(directory, derives):
     shutil.copyfile(other_entry, mine)
     with pytest.warns(disk_cache.CacheWarning, match="did not write it"):
         gradient = fresh_gradient(activation, directory)
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
     assert len(derives) == 3
 
 
@@ -233,7 +226,7 @@ def test_entries_planted_by_another_user_in_a_shared_folder_are_not_executed(tmp
         _as_nobody(plant)
         with pytest.warns(disk_cache.CacheWarning, match="shared: not used.*belongs to uid 65534"):
             gradient = fresh_gradient(activation, shared)
-        np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+        np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
         assert not os.path.exists(marker), "the planted code ran"
         assert len(derives) == 2
     finally:
@@ -255,7 +248,7 @@ def test_a_key_of_another_owner_disables_the_cache(directory, derives):
     os.chown(directory / "key", 65534, 65534)
     with pytest.warns(disk_cache.CacheWarning, match="belongs to uid 65534"):
         gradient = fresh_gradient(activation, directory)
-    np.testing.assert_allclose(gradient(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(gradient(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
     assert len(derives) == 2
 
 
@@ -332,14 +325,14 @@ def test_fifo_and_symbolic_link_entries_do_not_hang(tmp_path):
     script.write_text(HANG_PROGRAM)
     try:
         result = subprocess.run([sys.executable, str(script), str(tmp_path / "cache")], capture_output=True,
-                                text=True, timeout=60)
+                                text=True, timeout=60, env=CHILD_ENV)
     except subprocess.TimeoutExpired:
         pytest.fail("srcdiff hung on a FIFO, a link to /dev/zero or a folder in the cache")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(" [")[0] for line in lines] == ["fifo", "zero", "link to a good entry", "folder",
                                                        "key fifo"]
-    expected = central(activation, POINT)
+    expected = numerical_gradient(activation, (POINT,))
     for line in lines:
         np.testing.assert_allclose(eval(line[line.index("["):]), expected, rtol=1e-6)
 
@@ -452,11 +445,11 @@ def test_a_full_file_system_leaves_no_temporary_files(tmp_path, limit):
     script.write_text(FULL_PROGRAM)
     directory = tmp_path / "cache"
     result = subprocess.run([sys.executable, "-B", str(script), str(directory), str(limit)], capture_output=True,
-                            text=True, timeout=60)
+                            text=True, timeout=60, env=CHILD_ENV)
     assert result.returncode == 0, result.stderr
     *gradients, summary = result.stdout.splitlines()
     for line in gradients:
-        np.testing.assert_allclose(eval(line), central(activation, POINT), rtol=1e-6)
+        np.testing.assert_allclose(eval(line), numerical_gradient(activation, (POINT,)), rtol=1e-6)
     warned, listing = summary.split(" ", 1)
     assert warned == "1"  # one warning, not one per attempt
     assert eval(listing) == ([] if limit < 64 else ["key"])
@@ -470,6 +463,7 @@ import sys
 import numpy as np
 import srcdiff
 import srcdiff.compiler as _c
+from srcdiff.testing import numerical_gradient
 _real = _c.derive
 _calls = []
 _c.derive = lambda *a, **k: (_calls.append(1), _real(*a, **k))[1]
@@ -480,8 +474,7 @@ def f(x):
 
 x = np.array([0.3, -0.7, 1.1])
 gradient = srcdiff.grad(f, cache=sys.argv[1])(x)
-eps = 1e-6
-numeric = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)]
+numeric = numerical_gradient(f, (x,))
 print("derived" if _calls else "loaded", bool(np.allclose(gradient, numeric, rtol=1e-6, atol=1e-9)))
 """
 
@@ -491,7 +484,8 @@ def run_program(path, directory, cwd=None, relative=False):
     if relative:  # the functions' co_filename is the relative name, as under some runners
         command = [sys.executable, "-c", f"import sys; sys.argv[1:] = [{str(directory)!r}]; "
                    f"exec(compile(open({path.name!r}).read(), {path.name!r}, 'exec'))"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd or path.parent, timeout=60)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd or path.parent, timeout=60,
+                            env=CHILD_ENV)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
@@ -542,7 +536,7 @@ def test_a_changed_callee_in_the_same_module_is_a_miss(directory, derives, tmp_p
         module = importlib.reload(module)
         gradient = fresh_gradient(module.f, directory)
         assert len(derives) == 2
-        np.testing.assert_allclose(gradient(POINT), central(module.f, POINT), rtol=1e-6)
+        np.testing.assert_allclose(gradient(POINT), numerical_gradient(module.f, (POINT,)), rtol=1e-6)
     finally:
         sys.modules.pop("edited_module", None)
 
@@ -571,7 +565,7 @@ def test_eight_processes_racing_on_one_folder(tmp_path):
     script.write_text(RACE_PROGRAM)
     directory = tmp_path / "cache"
     processes = [subprocess.Popen([sys.executable, str(script), str(directory)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(8)]
+                                  stderr=subprocess.PIPE, text=True, env=CHILD_ENV) for _ in range(8)]
     outputs = [process.communicate(timeout=120) for process in processes]
     assert all(process.returncode == 0 for process in processes), [err for _, err in outputs]
 
@@ -580,8 +574,8 @@ def test_eight_processes_racing_on_one_folder(tmp_path):
 
     for out, _ in outputs:
         df, dg = eval(out)
-        np.testing.assert_allclose(df, central(activation, POINT), rtol=1e-6)
-        np.testing.assert_allclose(dg, central(g, POINT), rtol=1e-6)
+        np.testing.assert_allclose(df, numerical_gradient(activation, (POINT,)), rtol=1e-6)
+        np.testing.assert_allclose(dg, numerical_gradient(g, (POINT,)), rtol=1e-6)
     names = sorted(p.name for p in directory.iterdir())
     assert len(names) == 3 and names[-1] == "key"  # one key, one entry per function, no temporaries
     assert no_temporaries(directory)
@@ -610,7 +604,7 @@ def _child_gradient(directory=None):
             return np.sum(np.cos(x) * x ** 2)
 
         value = srcdiff.grad(child, cache=directory)(POINT)
-        status = 0 if np.allclose(value, central(child, POINT), rtol=1e-6) else 2
+        status = 0 if np.allclose(value, numerical_gradient(child, (POINT,)), rtol=1e-6) else 2
     finally:
         os._exit(status)
 
@@ -658,7 +652,7 @@ def test_fork_while_three_threads_compile_and_call_gradients(directory):
             while not stop.is_set():
                 function = functions[(k + i) % 3]
                 value = srcdiff.grad(function, cache=directory if i % 2 else None)(POINT)
-                if not np.allclose(value, central(function, POINT), rtol=1e-5):
+                if not np.allclose(value, numerical_gradient(function, (POINT,)), rtol=1e-5):
                     errors.append(function.__name__)
                 cache.clear()
                 i += 1
@@ -718,7 +712,7 @@ def test_gradients_in_multiprocessing_pools(tmp_path, monkeypatch, method):
     finally:
         sys.modules.pop(name, None)
     for point, result in zip(points, results):
-        np.testing.assert_allclose(result, central(activation, point), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(result, numerical_gradient(activation, (point,)), rtol=1e-6, atol=1e-9)
 
 
 def test_pickling_a_gradient_works_or_says_it_cannot():
@@ -732,7 +726,7 @@ def test_pickling_a_gradient_works_or_says_it_cannot():
     except pickle.PicklingError as error:
         assert gradient.__qualname__ in str(error)
         return
-    np.testing.assert_allclose(pickle.loads(data)(POINT), central(activation, POINT), rtol=1e-6)
+    np.testing.assert_allclose(pickle.loads(data)(POINT), numerical_gradient(activation, (POINT,)), rtol=1e-6)
 
 
 def make_model(act):
@@ -752,10 +746,10 @@ def test_closures_of_one_factory_do_not_share_an_entry(directory, derives):
     first = srcdiff.grad(with_tanh, cache=directory)  # from disk, then kept in memory
     second = srcdiff.grad(with_sin, cache=directory)
     assert len(derives) == 2
-    np.testing.assert_allclose(first(POINT), central(with_tanh, POINT), rtol=1e-6)
-    np.testing.assert_allclose(second(POINT), central(with_sin, POINT), rtol=1e-6)
+    np.testing.assert_allclose(first(POINT), numerical_gradient(with_tanh, (POINT,)), rtol=1e-6)
+    np.testing.assert_allclose(second(POINT), numerical_gradient(with_sin, (POINT,)), rtol=1e-6)
     third = fresh_gradient(make_model(np.sin), directory)  # a new closure holding sin: the entry for sin
-    np.testing.assert_allclose(third(POINT), central(with_sin, POINT), rtol=1e-6)
+    np.testing.assert_allclose(third(POINT), numerical_gradient(with_sin, (POINT,)), rtol=1e-6)
     assert len(derives) == 2
 
 
@@ -782,7 +776,7 @@ def test_code_that_reaches_numpy_and_srcdiff_functions_round_trips(directory, de
     fresh_gradient(solves, directory)
     gradient = fresh_gradient(solves, directory)
     assert len(derives) == 1
-    np.testing.assert_allclose(gradient(A, b), central(lambda a: solves(a, b), A), rtol=1e-5)
+    np.testing.assert_allclose(gradient(A, b), numerical_gradient(solves, (A, b)), rtol=1e-5)
 
 
 EDITED = """
@@ -812,7 +806,7 @@ def test_an_entry_for_the_edited_file_does_not_serve_the_code_still_running(tmp_
         module_file.write_text(EDITED.format(body="np.cos(x) * 3.0"))  # same lines, other code
         subprocess.run([sys.executable, "-B", "-c", f"import sys; sys.argv[1:] = [{str(directory)!r}]; "
                         "import edited_later, srcdiff; srcdiff.grad(edited_later.f, cache=sys.argv[1])"],
-                       check=True, cwd=tmp_path, timeout=60, capture_output=True)
+                       check=True, cwd=tmp_path, timeout=60, capture_output=True, env=CHILD_ENV)
         assert len([p for p in directory.iterdir() if p.suffix == ".json"]) == 1
         cache.clear()
         try:
@@ -820,7 +814,7 @@ def test_an_entry_for_the_edited_file_does_not_serve_the_code_still_running(tmp_
         except srcdiff.SrcdiffError as error:  # the source is not the code that runs: said, located
             assert "edited_later.py" in str(error)
         else:
-            np.testing.assert_allclose(value, central(module.f, POINT), rtol=1e-6)
+            np.testing.assert_allclose(value, numerical_gradient(module.f, (POINT,)), rtol=1e-6)
     finally:
         sys.modules.pop("edited_later", None)
 
@@ -841,5 +835,5 @@ def test_an_entry_has_the_same_name_in_every_process(tmp_path):
     script = tmp_path / "key.py"
     script.write_text(KEY_PROGRAM)
     names = {subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60,
-                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2")}
+                            env=child_environment(PYTHONHASHSEED=seed)).stdout for seed in ("1", "2")}
     assert len(names) == 1

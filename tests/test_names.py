@@ -124,7 +124,7 @@ def test_parameters_named_like_the_caller_s_own_names(tmp_path, name):
     agrees(module.g, 1.2, 0.7, wrt=1)
     value, gradient = srcdiff.value_and_grad(module.g, wrt=(0, 1))(1.2, 0.7)
     assert value == pytest.approx(module.g(1.2, 0.7))
-    np.testing.assert_allclose(gradient, [testing.numerical_grad(module.g, (1.2, 0.7), p) for p in (0, 1)],
+    np.testing.assert_allclose(gradient, [testing.numerical_gradient(module.g, (1.2, 0.7), p) for p in (0, 1)],
                                rtol=1e-6)
     array = np.array([0.5, 1.0])
     agrees(module.g, array, array, wrt=(0, 1))
@@ -288,8 +288,8 @@ def test_code_checks_accept_methods_annotations_and_local_functions(tmp_path):
     """)
     model = module.Model()
     x = np.array([0.5, -1.5])
-    np.testing.assert_allclose(srcdiff.grad(model.loss)(x), testing.numerical_grad(model.loss, (x,), 0), rtol=1e-6)
+    np.testing.assert_allclose(srcdiff.grad(model.loss)(x), testing.numerical_gradient(model.loss, (x,)), rtol=1e-6)
     parsing.parse_function(module.Model.scaled)  # super(): its code object has a __class__ cell
     agrees(module.with_local, 1.3)
     inner = module.make(3.0)
-    assert srcdiff.grad(inner.f)(2.0) == pytest.approx(testing.numerical_grad(inner.f, (2.0,), 0), rel=1e-6)
+    assert srcdiff.grad(inner.f)(2.0) == pytest.approx(testing.numerical_gradient(inner.f, (2.0,)), rel=1e-6)

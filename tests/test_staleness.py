@@ -27,14 +27,10 @@ def load(tmp_path, source: str, name: str | None = None):
     return import_source(tmp_path, source, "staleness", name)
 
 
-def numeric(fun, *args, wrt=0):
-    return testing.numerical_grad(fun, args, wrt)
-
-
 def agrees(gradient, fun, *args, wrt=0):
     """The gradient function's value at ``args`` is the finite-difference gradient of ``fun`` there."""
     value = gradient(*args)
-    expected = numeric(fun, *args, wrt=wrt)
+    expected = testing.numerical_gradient(fun, args, wrt)
     np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-7)
     return value
 
@@ -127,13 +123,13 @@ def test_vjp_jvp_hessian_and_jacobian_see_a_redefined_helper(tmp_path):
     jacobian = srcdiff.jacobian(module.g)
     for _ in range(2):
         _, pullback = srcdiff.vjp(module.f, x)
-        np.testing.assert_allclose(pullback(1.0), numeric(module.f, x), rtol=1e-5)
+        np.testing.assert_allclose(pullback(1.0), testing.numerical_gradient(module.f, (x,)), rtol=1e-5)
         _, tangent = srcdiff.jvp(module.f, (x,), (np.ones(2),))
-        np.testing.assert_allclose(tangent, np.sum(numeric(module.f, x)), rtol=1e-5)
+        np.testing.assert_allclose(tangent, np.sum(testing.numerical_gradient(module.f, (x,))), rtol=1e-5)
         gradient = srcdiff.grad(module.f)
-        expected_hessian = np.array([testing.numerical_grad(lambda v: gradient(v)[i], (x,), 0) for i in range(2)])
+        expected_hessian = testing.numerical_jacobian(gradient, (x,))
         np.testing.assert_allclose(hessian(x), expected_hessian, rtol=1e-4, atol=1e-6)
-        expected_jacobian = np.array([testing.numerical_grad(lambda v: module.g(v)[i], (x,), 0) for i in range(2)])
+        expected_jacobian = testing.numerical_jacobian(module.g, (x,))
         np.testing.assert_allclose(jacobian(x), expected_jacobian, rtol=1e-5, atol=1e-7)
         module.helper = lambda x: x ** 3  # the second round runs with another helper
 
@@ -281,7 +277,7 @@ def test_the_function_own_default_changed(tmp_path):
     module.f.__kwdefaults__ = {"q": -2.0}
     both(module.f, 1.7, before=gradient)
     _, pullback = srcdiff.vjp(module.f, 1.7)
-    np.testing.assert_allclose(pullback(1.0), numeric(module.f, 1.7), rtol=1e-5)
+    np.testing.assert_allclose(pullback(1.0), testing.numerical_gradient(module.f, (1.7,)), rtol=1e-5)
 
 
 def test_a_function_given_new_code(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.testing import numerical_grad
+from srcdiff.testing import numerical_gradient, numerical_jacobian, numerical_jvp
 
 
 def polar_to_cartesian(p):
@@ -29,21 +29,6 @@ def looping_vector(x):
     for i in range(3):
         out = np.sin(out) + 0.5 * out
     return out
-
-
-def numerical_jacobian(fun, args, position, eps=1e-6):
-    """Central differences, one input element at a time: output shape + input shape."""
-    x = np.asarray(args[position], dtype=float)
-    columns = []
-    for index in np.ndindex(*x.shape):
-        step = np.zeros_like(x)
-        step[index] = eps
-        plus = list(args)
-        minus = list(args)
-        plus[position], minus[position] = x + step, x - step
-        columns.append((np.asarray(fun(*plus)) - np.asarray(fun(*minus))) / (2 * eps))
-    out_shape = np.shape(fun(*args))
-    return np.moveaxis(np.array(columns), 0, -1).reshape(out_shape + x.shape)
 
 
 def test_jacobian_of_polar_to_cartesian_is_the_closed_form():
@@ -102,7 +87,7 @@ def test_vjp_of_a_scalar_output_is_the_gradient():
 def test_grad_and_value_and_grad_with_aux():
     w, X, y = np.array([0.1, 0.2]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([1.0, 2.0, 3.0])
     gradient, aux = srcdiff.grad(loss_with_aux, has_aux=True)(w, X, y)
-    expected = numerical_grad(lambda v: loss_with_aux(v, X, y)[0], (w,), 0)
+    expected = numerical_gradient(lambda v: loss_with_aux(v, X, y)[0], (w,))
     np.testing.assert_allclose(gradient, expected, rtol=1e-6)
     assert aux["n"] == 3 and aux["max_error"] == pytest.approx(np.max(np.abs(X @ w - y)))
     (value, aux), gradient = srcdiff.value_and_grad(loss_with_aux, has_aux=True)(w, X, y)
@@ -173,11 +158,8 @@ def test_jvp_matches_finite_differences(function, args):
     rng = np.random.default_rng(1)
     tangents = tuple(rng.standard_normal(np.shape(a)) for a in args)
     output, tangent = srcdiff.jvp(function, args, tangents)
-    eps = 1e-6
-    plus = function(*(a + eps * t for a, t in zip(args, tangents)))
-    minus = function(*(a - eps * t for a, t in zip(args, tangents)))
     np.testing.assert_allclose(output, function(*args))
-    np.testing.assert_allclose(tangent, (np.asarray(plus) - np.asarray(minus)) / (2 * eps), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(tangent, numerical_jvp(function, args, tangents), rtol=1e-5, atol=1e-8)
 
 
 def test_jvp_with_a_constant_argument():
@@ -288,34 +270,19 @@ def test_mixed_partial_derivative():
     assert srcdiff.grad(srcdiff.grad(quadratic_form), wrt=1)(1.0, 2.0) == pytest.approx(1.0)
 
 
-def gradient_differences(function, args, position, eps=1e-6):
-    """Central differences of srcdiff's gradient: the Hessian, one input element at a time."""
-    gradient = srcdiff.grad(function, wrt=position)
-    x = np.asarray(args[position], dtype=float)
-    columns = []
-    for index in np.ndindex(*x.shape):
-        step = np.zeros_like(x)
-        step[index] = eps
-        plus, minus = list(args), list(args)
-        plus[position], minus[position] = x + step, x - step
-        columns.append((gradient(*plus) - gradient(*minus)) / (2 * eps))
-    return np.moveaxis(np.array(columns).reshape(x.shape + x.shape), tuple(range(x.ndim)),
-                       tuple(range(x.ndim, 2 * x.ndim)))
-
-
 def test_hessian_of_a_two_layer_network_against_differences_of_its_gradient():
     rng = np.random.default_rng(0)
     args = (rng.standard_normal((3, 4)) * 0.5, rng.standard_normal(4) * 0.1, rng.standard_normal(4) * 0.5,
             rng.standard_normal((6, 3)), rng.standard_normal(6))
     for position in (0, 1, 2):
         hessian = srcdiff.hessian(two_layer_loss, wrt=position)(*args)
-        np.testing.assert_allclose(hessian, gradient_differences(two_layer_loss, args, position),
+        np.testing.assert_allclose(hessian, numerical_jacobian(srcdiff.grad(two_layer_loss, wrt=position), args, position),
                                    rtol=1e-5, atol=1e-8)
 
 
 def test_hessian_of_a_loop():
     p = np.array([0.5, -0.3, 1.2, 0.8])
-    np.testing.assert_allclose(srcdiff.hessian(rosenbrock)(p), gradient_differences(rosenbrock, (p,), 0),
+    np.testing.assert_allclose(srcdiff.hessian(rosenbrock)(p), numerical_jacobian(srcdiff.grad(rosenbrock), (p,)),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -365,7 +332,7 @@ def test_hessian_through_calls_of_the_users_functions():
     rng = np.random.default_rng(4)
     args = (rng.standard_normal((2, 3)) * 0.5, rng.standard_normal(3))
     np.testing.assert_allclose(srcdiff.hessian(loss_with_calls)(*args),
-                               gradient_differences(loss_with_calls, args, 0), rtol=1e-5, atol=1e-8)
+                               numerical_jacobian(srcdiff.grad(loss_with_calls), args), rtol=1e-5, atol=1e-8)
 
 
 def test_second_derivatives_through_recursion_are_refused():

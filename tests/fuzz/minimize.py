@@ -178,20 +178,7 @@ _CHECK = '''
 
 if __name__ == "__main__":
     import srcdiff
-
-    def numeric(fun, args, position, eps=1e-6):
-        x = np.asarray(args[position], dtype=float)
-        out = np.zeros(x.shape)
-        for i in range(x.size):
-            h = np.zeros(x.size)
-            h[i] = eps * max(1.0, abs(x.reshape(-1)[i]))
-            values = []
-            for sign in (1, -1):
-                moved = x + sign * h.reshape(x.shape)
-                values.append(float(fun(*[(moved if x.shape else float(moved)) if k == position else a
-                                          for k, a in enumerate(args)])))
-            out.reshape(-1)[i] = (values[0] - values[1]) / (2 * h[i])
-        return out if x.shape else float(out)
+    from srcdiff.testing import numerical_gradient
 
     def inputs():
         return [{args}]
@@ -202,7 +189,7 @@ if __name__ == "__main__":
     gradient = srcdiff.grad(f, wrt=wrt)(*args)
     for name, g in zip(wrt, gradient):
         print(f"d/d{{name}} srcdiff:", g)
-        print(f"d/d{{name}} numeric:", numeric(f, inputs(), params.index(name)))
+        print(f"d/d{{name}} numeric:", numerical_gradient(f, inputs(), params.index(name)))
     for name, a, b in zip(params, args, inputs()):
         if not callable(a) and not np.array_equal(a, b):
             print(f"grad changed the input {{name}}: {{b}} -> {{a}}")

@@ -30,6 +30,7 @@ import numpy as np
 
 import srcdiff
 from srcdiff.errors import SrcdiffError
+from srcdiff.testing import numerical_gradient
 
 ORDER = ["WRONG", "CRASH", "UNLOCATED", "REFUSED", "OK", "SKIP"]
 SRCDIFF_DIR = os.path.dirname(os.path.abspath(srcdiff.__file__))
@@ -125,25 +126,6 @@ def _same(a, b):
     return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
-def numerical(fun, args, position, eps):
-    """Central differences of the (scalar) output of ``fun`` with respect to ``args[position]``."""
-    x = np.asarray(args[position], dtype=float)
-    out = np.zeros(x.shape)
-    flat, xflat = out.reshape(-1), x.reshape(-1)
-    for i in range(x.size):
-        h = eps * max(1.0, abs(xflat[i]))
-        values = []
-        for sign in (1.0, -1.0):
-            moved = xflat.copy()
-            moved[i] += sign * h
-            value = moved.reshape(x.shape) if x.shape else float(moved[0])
-            call = list(args)
-            call[position] = value
-            values.append(float(fun(*call)))
-        flat[i] = (values[0] - values[1]) / (2 * h)
-    return out if x.shape else float(out)
-
-
 def _close(a, b, scale, rtol=1e-4, atol=1e-6):
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -215,8 +197,8 @@ def check(program, module, grad=None, jvp=True):
                            f"gradient of {name} has shape {np.shape(g)}, input {np.shape(original[p])}")
     # the reference, only now (an error above needs none): central differences at two step sizes, whose
     # disagreement means a kink near the point
-    fine = [numerical(f, original, p, 1e-6) for p in positions]
-    coarse = [numerical(f, original, p, 1e-4) for p in positions]
+    fine = [numerical_gradient(f, original, p, 1e-6) for p in positions]
+    coarse = [numerical_gradient(f, original, p, 1e-4) for p in positions]
     scale = max([1.0] + [float(np.max(np.abs(n))) for n in fine])
     if not all(_close(a, b, scale, rtol=1e-3, atol=1e-5) for a, b in zip(fine, coarse)):
         return Outcome("SKIP", "smoothness", "", "not smooth at the sample point")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from srcdiff.testing import numerical_jacobian, numerical_jvp
 
 from . import test_edge_cases as edge
 from . import test_math_rules as mr
@@ -20,17 +21,6 @@ ANY = (-1.0, 1.0)
 POSITIVE = (0.5, 2.0)
 
 
-def _grad_along(fun, args, positions, vectors, step):
-    """Central differences of srcdiff's gradient along ``vectors``: H v."""
-    plus = list(args)
-    minus = list(args)
-    for position, vector in zip(positions, vectors):
-        plus[position] = args[position] + step * vector
-        minus[position] = args[position] - step * vector
-    gradient = srcdiff.grad(fun, wrt=tuple(positions))
-    return [(np.asarray(p) - np.asarray(m)) / (2 * step) for p, m in zip(gradient(*plus), gradient(*minus))]
-
-
 def assert_hessian(fun, *args, wrt=0, rtol=1e-4, atol=1e-6):
     """srcdiff.hessian of ``fun`` with respect to one argument, or hvp with respect to several, against
     central differences of the gradient."""
@@ -38,14 +28,7 @@ def assert_hessian(fun, *args, wrt=0, rtol=1e-4, atol=1e-6):
         x = args[wrt]
         hessian = srcdiff.hessian(fun, wrt=wrt)(*args)
         assert np.shape(hessian) == np.shape(x) + np.shape(x)
-        size = int(np.size(x))
-        columns = []
-        for i in range(size):
-            direction = np.zeros(size)
-            direction[i] = 1.0
-            direction = direction.reshape(np.shape(x)) if np.ndim(x) else float(direction[0])
-            columns.append(_grad_along(fun, args, [wrt], [direction], 1e-5)[0].reshape(-1))
-        numeric = np.array(columns).T.reshape(np.shape(hessian)) if size else np.zeros(np.shape(hessian))
+        numeric = numerical_jacobian(srcdiff.grad(fun, wrt=wrt), args, wrt, eps=1e-5)
         assert np.all(np.isfinite(hessian)), hessian
         np.testing.assert_allclose(hessian, numeric, rtol=rtol, atol=atol * max(1.0, np.max(np.abs(numeric),
                                                                                                initial=0.0)),
@@ -55,7 +38,10 @@ def assert_hessian(fun, *args, wrt=0, rtol=1e-4, atol=1e-6):
     vectors = tuple(rng.uniform(0.5, 1.5, np.shape(args[p])) * rng.choice([-1.0, 1.0], np.shape(args[p]))
                     if np.ndim(args[p]) else float(rng.uniform(0.5, 1.5)) for p in wrt)
     product = srcdiff.hvp(fun, wrt=tuple(wrt))(*args, vectors)
-    numeric = _grad_along(fun, args, list(wrt), vectors, 1e-5)
+    tangents = [None] * len(args)
+    for position, vector in zip(wrt, vectors):
+        tangents[position] = vector
+    numeric = numerical_jvp(srcdiff.grad(fun, wrt=tuple(wrt)), args, tangents, eps=1e-5)
     for exact, approximate in zip(product, numeric):
         assert np.all(np.isfinite(exact)), exact
         np.testing.assert_allclose(exact, approximate, rtol=rtol,
