@@ -30,18 +30,15 @@ rewrite the expected text of every case and review it with ``git diff``::
 """
 
 import ast
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import srcdiff
 from srcdiff import compiler, runtime
-from srcdiff.testing import numerical_gradient, numerical_jvp
 
-from golden.check import assert_matches_golden
+from golden.check import assert_derivative_is_right, assert_matches_golden, copies
 from source_modules import import_source
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -79,45 +76,6 @@ class Case:
 
 def all_cases() -> list:
     return sorted(CASES.glob("*/*.txt"))
-
-
-def copies(args) -> list:
-    return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
-
-
-def tangents_for(args, positions) -> tuple:
-    """A tangent for each argument differentiated against (distinct values, so a mix-up shows), None for
-    the others."""
-    tangents = []
-    for position, value in enumerate(args):
-        if position not in positions:
-            tangents.append(None)
-            continue
-        size = int(np.size(value))
-        direction = 0.5 + np.cos(1.7 * np.arange(size) + position)
-        tangents.append(
-            direction.reshape(np.shape(value)) if np.ndim(value) else float(direction[0])
-        )
-    return tuple(tangents)
-
-
-def assert_derivative_is_right(function, args, wrt, mode):
-    """srcdiff's gradient (or jvp) of ``function`` at ``args`` equals central differences."""
-    parameters = list(inspect.signature(function).parameters)
-    names = compiler.resolve_wrt(parameters, wrt, function.__name__)
-    positions = [parameters.index(name) for name in names]
-    if mode == "grad":
-        gradients = srcdiff.grad(function, wrt=tuple(names))(*copies(args))
-        for position, gradient in zip(positions, gradients):
-            expected = numerical_gradient(function, copies(args), position)
-            np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-8)
-        return
-    tangents = tangents_for(args, positions)
-    output, tangent = srcdiff.jvp(function, copies(args), tangents)
-    np.testing.assert_allclose(output, function(*copies(args)), rtol=1e-12)
-    np.testing.assert_allclose(
-        tangent, numerical_jvp(function, copies(args), tangents), rtol=1e-6, atol=1e-8
-    )
 
 
 def assert_normalized_computes_the_same(module, text, args):
