@@ -1,0 +1,71 @@
+"""In-place updates, as the normal form writes them (generated code writes ``y[i] = v`` as
+``y = _rt.setitem(y, i, v)`` and ``xs.append(v)`` as ``xs = _rt.append(xs, v)``), and the tangents and
+cotangents of such updates: what an overwritten position passes on, and what it does not.
+
+Part of ``srcdiff.runtime`` (numpy and the standard library only, so that exported modules can copy it).
+"""
+
+import numpy as np
+
+from .cotangents import zeros_like
+
+
+def setitem(array, index, value):
+    """``array[index] = value``, returning the array."""
+    array[index] = value
+    return array
+
+
+def append(items, value):
+    """``items.append(value)``, returning the list."""
+    items.append(value)
+    return items
+
+
+def pop(items):
+    """``items.pop()``."""
+    return items.pop()
+
+
+def with_item(tangent, index, value):
+    """A copy of ``tangent`` with ``value`` at ``index`` (the tangent of ``y[index] = v``)."""
+    if isinstance(tangent, list):
+        out = list(tangent)
+        out[index] = value
+        return out
+    out = np.array(tangent, dtype=np.result_type(tangent, value, 1.0))
+    out[index] = value
+    return out
+
+
+def zero_at(g, index):
+    """A copy of the cotangent ``g`` with zeros at ``index`` (the values there were overwritten)."""
+    if isinstance(g, list):
+        out = list(g)
+        positions = range(len(g))[index] if isinstance(index, slice) else [index]
+        for position in positions:
+            out[position] = zeros_like(out[position])
+        return out
+    out = np.array(g, dtype=np.result_type(g, 1.0))
+    out[index] = 0.0
+    return out
+
+
+def written_cotangent(g, index):
+    """The cotangent of ``v`` in ``y[index] = v``: ``g[index]``, except where integer arrays name a position
+    more than once: numpy assigns in order, so only the last of the repeated writes reaches ``y``.
+    """
+    item = g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(
+        isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts
+    ):
+        return item
+    # number the writes, let numpy assign the numbers as it assigns values, and keep the writes that won
+    order = np.arange(np.size(item)).reshape(np.shape(item))
+    winner = np.full(np.shape(g), -1)
+    winner[index] = order
+    kept = winner[index] == order
+    if kept.all():
+        return item
+    return np.where(kept, item, 0.0)
