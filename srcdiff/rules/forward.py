@@ -26,7 +26,7 @@ from ..runtime import (
     unique_tangent,
     var_cotangent,
 )
-from . import builtins_rules, numpy_rules
+from . import builtins_rules, numpy_construction, numpy_linalg
 from .registry import _RULES, defjvp, forward_kind, nondifferentiable
 
 # ---- elementwise: tangents from the adjoint expressions ----------------------------------------------------
@@ -175,13 +175,13 @@ for _helper, _positions in [
     (runtime.trace_cotangent, (0,)),
     (runtime.sequence_sum_cotangent, (0,)),
     # rules the generated code calls (rather than pasting their expressions), linear in the cotangent
-    (numpy_rules.linspace, (0,)),
-    (numpy_rules.arange, (0,)),
+    (numpy_construction.linspace, (0,)),
+    (numpy_construction.arange, (0,)),
     (builtins_rules.maximum, (0,)),
     (runtime.r_cotangents, (0,)),
     (runtime.c_cotangents, (0,)),
-    (numpy_rules.r_, (0,)),
-    (numpy_rules.c_, (0,)),
+    (numpy_construction.r_, (0,)),
+    (numpy_construction.c_, (0,)),
     (builtins_rules.minimum, (0,)),
 ]:
     forward_kind(_helper, "linear", *_positions)
@@ -571,12 +571,12 @@ def _einsum_cotangents_jvp(g_t, g, args, args_t):
     return tuple(out)
 
 
-@defjvp(numpy_rules.einsum)
+@defjvp(numpy_linalg.einsum)
 def einsum_rule_jvp(tangents, ans, g, result, *args, optimize=False):
     return _einsum_cotangents_jvp(tangents[0], g, args, tangents[2:])
 
 
-@defjvp(numpy_rules.solve)
+@defjvp(numpy_linalg.solve)
 def solve_rule_jvp(tangents, ans, g, x, a, b):
     # the rule returns solve_cotangents(g, x, a, b): one expression for two cotangents, so it is called
     return solve_cotangents_jvp(tangents, ans, g, x, a, b)
