@@ -11,6 +11,7 @@ import builtins
 import importlib
 import inspect
 import math
+import pkgutil
 import sys
 import symtable
 import textwrap
@@ -90,7 +91,7 @@ class _Module:
         self.values = {}
         self.imports = {}  # name -> import statement
         self.constants = {}  # name -> assignment
-        self.runtime = {}  # index of a statement in runtime.py -> its source
+        self.runtime = {}  # (module, statement) numbers in srcdiff/runtime/ -> its source
         self.functions = {}  # name -> source of a user function
         self.aliases = {}  # name -> assignment of a second name to a function defined above
         self.runtime_namespaces = []  # the names under which the code reaches srcdiff.runtime
@@ -176,11 +177,11 @@ class _Module:
         if name not in source.definitions:
             raise ExportError(f"cannot export: srcdiff.runtime has no {name!r} (a srcdiff bug)")
         index = source.definitions[name]
-        statement = source.tree.body[index]
+        statement = source.statements[index]
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            self.bind(name, getattr(runtime, name))
+            self.bind(name, getattr(source.modules[index[0]], name))
         elif index not in self.runtime:
-            self.runtime[index] = source.segment(statement)
+            self.runtime[index] = source.segment(index)
             self.runtime_defined.update(_bound_names(statement))
             for free in sorted(_loaded_names(statement)):
                 if free in source.definitions:
@@ -217,7 +218,7 @@ class _Module:
         definitions = "\n\n\n".join(self.runtime[i] for i in sorted(self.runtime))
         fields = ", ".join(f"{name}={name}" for name in sorted(self.exposed))
         first, *others = self.runtime_namespaces
-        banner = f"# Helpers copied from srcdiff/runtime.py (srcdiff {_version()})."
+        banner = f"# Helpers copied from srcdiff/runtime/ (srcdiff {_version()})."
         if self.runtime_defined & set(self.values):
             self.claim("_load_runtime", _GENERATED)
             body = textwrap.indent(f"{definitions}\n\nreturn SimpleNamespace({fields})", "    ")
@@ -228,23 +229,38 @@ class _Module:
 
 
 class _RuntimeSource:
-    """srcdiff/runtime.py, parsed: which top-level statement defines each name."""
+    """srcdiff/runtime/, parsed: which top-level statement of which of its modules defines each name.
+
+    A statement is known by (module number, statement number): the package's ``__init__`` first, then its modules
+    by name. A name one module imports from another (``from .broadcasting import unbroadcast``) is defined where
+    that one defines it.
+    """
 
     def __init__(self):
-        self.text = inspect.getsource(runtime)
-        self.tree = ast.parse(self.text)
-        self.lines = self.text.splitlines()
+        names = sorted(info.name for info in pkgutil.iter_modules(runtime.__path__))
+        self.modules = [runtime] + [
+            importlib.import_module(f"{runtime.__name__}.{n}") for n in names
+        ]
+        self.statements = {}  # (module number, statement number) -> statement
+        self.lines = []  # module number -> the lines of its source
         self.definitions = {}
-        for index, statement in enumerate(self.tree.body):
-            for name in _bound_names(statement):
-                self.definitions[name] = index
+        for number, module in enumerate(self.modules):
+            text = inspect.getsource(module)
+            self.lines.append(text.splitlines())
+            for index, statement in enumerate(ast.parse(text).body):
+                if isinstance(statement, ast.ImportFrom) and statement.level > 0:
+                    continue  # from a sibling module, which defines the names
+                self.statements[number, index] = statement
+                for name in _bound_names(statement):
+                    self.definitions[name] = (number, index)
 
-    def segment(self, statement: ast.stmt) -> str:
-        """The statement's text as written, decorators included."""
+    def segment(self, key: tuple) -> str:
+        """The text of statement ``key`` as written, decorators included."""
+        statement = self.statements[key]
         first = min(
             [statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])]
         )
-        return "\n".join(self.lines[first - 1 : statement.end_lineno])
+        return "\n".join(self.lines[key[0]][first - 1 : statement.end_lineno])
 
 
 def _without_srcdiff_decorators(source: str, function) -> str:
