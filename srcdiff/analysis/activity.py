@@ -150,9 +150,13 @@ def _with_rule(rule, args, keywords, callee) -> Operation:
 
 @dataclass
 class Activity:
-    operations: dict  # id(assignment) -> Operation
+    operations: dict  # assignment (the node itself) -> Operation
     varied: set
     useful: set
+
+    def operation(self, statement: ast.stmt) -> Operation | None:
+        """What ``statement`` computes, or None if it is not one of the function's assignments."""
+        return self.operations.get(statement)
 
     @property
     def active(self) -> set:
@@ -162,7 +166,7 @@ class Activity:
 def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Context) -> Activity:
     """Which names are varied (depend on ``wrt``) and useful (reach ``returned``)."""
     statements = list(assignments(function.body))
-    operations = {id(s): describe(s.value, context) for s in statements}
+    operations = {s: describe(s.value, context) for s in statements}
     _index_makers(statements, operations, context)
     varied = set(wrt)
     changed = True
@@ -171,7 +175,7 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
         for statement in statements:
             target = statement.targets[0].id
             if target not in varied and any(
-                n in varied for n in operations[id(statement)].operand_names()
+                n in varied for n in operations[statement].operand_names()
             ):
                 varied.add(target)
                 changed = True
@@ -181,13 +185,13 @@ def analyse(function: ast.FunctionDef, wrt: list, returned: str, context: Contex
         changed = False
         for statement in statements:
             if statement.targets[0].id in useful:
-                for name in operations[id(statement)].operand_names():
+                for name in operations[statement].operand_names():
                     if name not in useful and name in varied:
                         useful.add(name)
                         changed = True
     activity = Activity(operations, varied, useful)
     for statement in statements:
-        operation = operations[id(statement)]
+        operation = operations[statement]
         if operation.kind == "unknown" and statement.targets[0].id in activity.active:
             raise _no_rule_error(statement, operation, context)
     return activity
@@ -223,11 +227,11 @@ def _index_makers(statements, operations, context) -> None:
                     )
                     and lookup(maker) is not None
                 ):  # values only: a concatenation
-                    operations[id(statement)] = Operation(
+                    operations[statement] = Operation(
                         "rule", list(pieces), rule=lookup(maker), callee=maker
                     )
                 else:
-                    operations[id(statement)] = Operation(
+                    operations[statement] = Operation(
                         "unknown",
                         [value.slice],
                         why=f"{makers[id(maker)]}[...] "

@@ -16,6 +16,23 @@ After::
 
 Branches and loops keep their shape: the tangents are computed in the same pass as the values, so nothing
 needs saving. Calls to the user's functions go to their generated jvp functions.
+
+What the pass writes, before ``passes/optimize.py`` runs (``stage="adjoint"``):
+
+>>> import numpy as np, srcdiff
+>>> def f(x):
+...     y = np.sin(x) * x
+...     return np.sum(y)
+>>> print(srcdiff.source(f, mode="forward", stage="adjoint"))
+def jvp_f(x, dx):
+    _t1 = np.sin(x)
+    d_t1 = dx * np.cos(x)
+    y = _t1 * x
+    dy = d_t1 * x + dx * _t1
+    _t2 = np.sum(y)
+    d_t2 = np.sum(dy)
+    return _t2, d_t2
+<BLANKLINE>
 """
 
 from __future__ import annotations
@@ -34,6 +51,7 @@ from ..vocabulary import RESULT as _RESULT
 from ..vocabulary import assign as _assign
 from ..vocabulary import call as _call
 from ..vocabulary import load as _load
+from ..vocabulary import method as _method
 from ..vocabulary import rename as _rename
 from ..vocabulary import store as _store
 
@@ -73,10 +91,10 @@ class ForwardMode:
         for statement in body:
             if (
                 isinstance(statement, ast.Assign)
-                and self.activity.operations[id(statement)].kind in ("append", "setitem")
+                and self.activity.operation(statement).kind in ("append", "setitem")
                 and statement.targets[0].id not in self.active
             ):
-                out.append(_in_place(statement, self.activity.operations[id(statement)]))
+                out.append(_in_place(statement, self.activity.operation(statement)))
             elif isinstance(statement, ast.Assign):
                 out.extend(self._assignment(statement))
             elif isinstance(statement, ast.If) and not is_loop_exit(statement):
@@ -117,7 +135,7 @@ class ForwardMode:
 
     def _assignment(self, statement: ast.Assign) -> list:
         target = statement.targets[0].id
-        operation = self.activity.operations[id(statement)]
+        operation = self.activity.operation(statement)
         if operation.kind == "pop":
             return self._pop(statement, operation, target)
         if target not in self.active:
@@ -127,10 +145,7 @@ class ForwardMode:
             return self._call_statement(statement, operation, tangent)
         if operation.kind == "append":
             item = operation.args[1]
-            append = _call(
-                ast.Attribute(value=_load(tangent), attr="append", ctx=ast.Load()),
-                self._tangent_or_zero(item),
-            )
+            append = _method(tangent, "append", self._tangent_or_zero(item))
             return [_in_place(statement, operation), ast.Expr(value=append)]
         if operation.kind == "setitem":
             value = operation.args[1]
@@ -174,13 +189,11 @@ class ForwardMode:
         items = operation.args[0].id
         primal = ast.Assign(
             targets=[_store(target)],
-            value=_call(ast.Attribute(value=_load(items), attr="pop", ctx=ast.Load())),
+            value=_method(items, "pop"),
         )
         out = [ast.copy_location(primal, statement)]
         if items in self.active:
-            tangents = _call(
-                ast.Attribute(value=_load(self.tangent(items)), attr="pop", ctx=ast.Load())
-            )
+            tangents = _method(self.tangent(items), "pop")
             out.append(_assign(self.tangent(target), tangents))
         return out
 
@@ -402,10 +415,7 @@ def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
     ``xs.append(v)``."""
     name = statement.targets[0].id
     if operation.kind == "append":
-        call = _call(
-            ast.Attribute(value=_load(name), attr="append", ctx=ast.Load()),
-            copy.deepcopy(operation.args[1]),
-        )
+        call = _method(name, "append", copy.deepcopy(operation.args[1]))
         return ast.copy_location(ast.Expr(value=call), statement)
     target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
     return ast.copy_location(
