@@ -1,23 +1,9 @@
 """Forward mode: tangent-linear code, the tangent ``dx`` computed beside each value ``x``.
 
-Before (normal form)::
-
-    _t1 = np.sin(x)
-    y = _t1 * x
-    return y
-
-After::
-
-    _t1 = np.sin(x)
-    d_t1 = dx * np.cos(x)
-    y = _t1 * x
-    dy = d_t1 * x + dx * _t1
-    return y, dy
-
 Branches and loops keep their shape: the tangents are computed in the same pass as the values, so nothing
 needs saving. Calls to the user's functions go to their generated jvp functions.
 
-What the pass writes, before ``passes/optimize.py`` runs (``stage="adjoint"``):
+What the pass writes (from the normal form, before ``passes/optimize.py`` runs: ``stage="adjoint"``):
 
 >>> import numpy as np, srcdiff
 >>> def f(x):
@@ -69,6 +55,7 @@ class ForwardMode:
         self.active = activity.active
         self.namer = context.namer
         self.tangents: dict = {}
+        self.terms = TangentTerms(context, self.active, self.tangent)
 
     def tangent(self, name: str) -> str:
         """The tangent variable of ``name``: ``dx`` for ``x``."""
@@ -80,9 +67,7 @@ class ForwardMode:
         return self.context.reference(getattr(runtime, name))
 
     def _tangent_or_zero(self, atom: ast.expr) -> ast.expr:
-        if isinstance(atom, ast.Name) and atom.id in self.active:
-            return _load(self.tangent(atom.id))
-        return _call(self._runtime("zeros_like"), copy.deepcopy(atom))
+        return self.terms.tangent_or_zero(atom)
 
     # ---- statements ------------------------------------------------------------------------------------
 
@@ -156,7 +141,7 @@ class ForwardMode:
                 self._tangent_or_zero(value),
             )
             return [_assign(tangent, update), _in_place(statement, operation)]
-        terms = self._terms(statement, operation, target)
+        terms = self.terms.of(statement, operation)
         reads_result = any(
             isinstance(n, ast.Name) and n.id == _RESULT for t in terms for n in ast.walk(t)
         )
@@ -167,7 +152,7 @@ class ForwardMode:
         total = terms[0]
         for term in terms[1:]:
             total = ast.BinOp(left=total, op=ast.Add(), right=term)
-        if self._may_broadcast_tangent(operation):
+        if self.terms.may_broadcast(operation):
             total = _call(self._runtime("tangent_like"), total, _load(_RESULT))
             reads_result = True
         if target in operands:
@@ -209,9 +194,57 @@ class ForwardMode:
         pair = ast.Tuple(elts=[_store(target), _store(tangent)], ctx=ast.Store())
         return [ast.copy_location(ast.Assign(targets=[pair], value=call), statement)]
 
-    # ---- tangent terms ---------------------------------------------------------------------------------
+    # ---- the whole function ----------------------------------------------------------------------------
 
-    def _terms(self, statement: ast.Assign, operation: Operation, target: str) -> list:
+    def build(self, name: str, returned: str, tangent_params: list) -> ast.FunctionDef:
+        params = parameters(self.function)
+        prologue = []
+        for param in params:
+            if param in self.active and param not in tangent_params:
+                prologue.append(
+                    _assign(self.tangent(param), _call(self._runtime("zeros_like"), _load(param)))
+                )
+        body = self.block(self.function.body)
+        if returned in self.active:
+            result_tangent = _load(self.tangent(returned))
+        else:
+            result_tangent = _call(self._runtime("zeros_like"), _load(returned))
+        value = ast.Tuple(elts=[_load(returned), result_tangent], ctx=ast.Load())
+        arguments = ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg=p) for p in params]
+            + [ast.arg(arg=self.tangent(p)) for p in tangent_params],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        )
+        function = ast.FunctionDef(
+            name=name,
+            args=arguments,
+            body=prologue + body + [ast.Return(value=value)],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
+        return ast.fix_missing_locations(function)
+
+
+class TangentTerms:
+    """The tangent of an assignment's result, as one term per active operand, for ``ForwardMode``."""
+
+    def __init__(self, context: Context, active: set, tangent):
+        self.context = context
+        self.active = active
+        self.tangent = tangent  # name -> the name of its tangent
+
+    def tangent_or_zero(self, atom: ast.expr) -> ast.expr:
+        if isinstance(atom, ast.Name) and atom.id in self.active:
+            return _load(self.tangent(atom.id))
+        return _call(self.context.reference(runtime.zeros_like), copy.deepcopy(atom))
+
+    def of(self, statement: ast.Assign, operation: Operation) -> list:
         """One expression per active operand: its contribution to the tangent of the result."""
         # a name active elsewhere (carried around a loop) may get a value here from a constant: no tangent term
         if operation.kind == "copy":
@@ -233,7 +266,7 @@ class ForwardMode:
             )
             return [item]
         if operation.kind == "pack":
-            elements = [self._tangent_or_zero(e) for e in operation.args]
+            elements = [self.tangent_or_zero(e) for e in operation.args]
             return [type(statement.value)(elts=elements, ctx=ast.Load())]
         if operation.kind == "rule":
             return self._rule_terms(statement, operation)
@@ -241,7 +274,7 @@ class ForwardMode:
             NoRuleError, f"srcdiff cannot compute tangents of {operation.why}", statement
         )
 
-    def _may_broadcast_tangent(self, operation: Operation) -> bool:
+    def may_broadcast(self, operation: Operation) -> bool:
         """Whether an elementwise operation's tangent may be smaller than its result: an operand that is not
         varied (and is not a number) may broadcast the varied ones to a larger shape."""
         if (
@@ -311,7 +344,7 @@ class ForwardMode:
             args = [copy.deepcopy(a) for a in operation.args]
             for position in forward[1]:
                 if position < len(args):
-                    args[position] = self._tangent_or_zero(operation.args[position])
+                    args[position] = self.tangent_or_zero(operation.args[position])
             keywords = [
                 ast.keyword(arg=k, value=copy.deepcopy(v))
                 for k, v in operation.keywords.items()
@@ -372,42 +405,6 @@ class ForwardMode:
                 hint=f"register a forward rule with srcdiff.defjvp({rule.name})",
             )
         return term
-
-    # ---- the whole function ----------------------------------------------------------------------------
-
-    def build(self, name: str, returned: str, tangent_params: list) -> ast.FunctionDef:
-        params = parameters(self.function)
-        prologue = []
-        for param in params:
-            if param in self.active and param not in tangent_params:
-                prologue.append(
-                    _assign(self.tangent(param), _call(self._runtime("zeros_like"), _load(param)))
-                )
-        body = self.block(self.function.body)
-        if returned in self.active:
-            result_tangent = _load(self.tangent(returned))
-        else:
-            result_tangent = _call(self._runtime("zeros_like"), _load(returned))
-        value = ast.Tuple(elts=[_load(returned), result_tangent], ctx=ast.Load())
-        arguments = ast.arguments(
-            posonlyargs=[],
-            args=[ast.arg(arg=p) for p in params]
-            + [ast.arg(arg=self.tangent(p)) for p in tangent_params],
-            vararg=None,
-            kwonlyargs=[],
-            kw_defaults=[],
-            kwarg=None,
-            defaults=[],
-        )
-        function = ast.FunctionDef(
-            name=name,
-            args=arguments,
-            body=prologue + body + [ast.Return(value=value)],
-            decorator_list=[],
-            returns=None,
-            type_params=[],
-        )
-        return ast.fix_missing_locations(function)
 
 
 def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
