@@ -151,6 +151,7 @@ class Plan:
         )
 
     def updates_in_place(self, statement: ast.Assign) -> bool:
+        """Whether ``statement`` is the normal form of ``y[i] = v`` or ``items.append(v)``."""
         return self.facts[statement].operation.kind in ("setitem", "append")
 
     def has_adjoint(self, block: ast.stmt) -> bool:
