@@ -4,6 +4,8 @@ Each case is checked against central finite differences, or must raise a located
 by the mechanism that was at fault, not by symptom.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -563,3 +565,44 @@ def test_breakpoint_in_the_function_stops_in_the_gradient(monkeypatch):
     monkeypatch.setattr(sys, "breakpointhook", lambda *args, **kwargs: stops.append(1))
     srcdiff.grad(stops_in_the_debugger)(np.array([1.0, 2.0]))
     assert stops == [1]
+
+
+# ---- the gradient specialised to Python floats is used only where every value is a Python number -------------
+
+_WEIGHTS = np.array([1.0, 2.0, 3.0])
+_SCALE = 2.5
+
+
+def _times_ones(x):
+    return x * np.ones(3)
+
+
+def _times_global_array(x):
+    return x * _WEIGHTS
+
+
+def _make_times_closure_array():
+    weights = np.array([0.5, -1.0])
+
+    def times(x):
+        return x * weights
+
+    return times
+
+
+@pytest.mark.parametrize(
+    "function", [_times_ones, _times_global_array, _make_times_closure_array()], ids=lambda f: f.__name__
+)
+def test_an_array_output_from_float_arguments_is_refused(function):
+    with pytest.raises(srcdiff.NonScalarOutputError):
+        srcdiff.grad(function)(2.0)
+
+
+def _global_float_and_math(x):
+    return math.sin(x) * x**3 * _SCALE + np.exp(x)
+
+
+def test_floats_with_globals_and_math_agree_with_differences():
+    result = testing.check_grad(_global_float_and_math, 0.7)
+    assert result.ok, str(result)
+    assert isinstance(srcdiff.grad(_global_float_and_math)(0.7), float)
