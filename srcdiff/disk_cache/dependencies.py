@@ -100,22 +100,11 @@ def _environment(function, extra=()) -> dict | None:
     return environment
 
 
-class _Attributes:
-    """A guard namespace: the attributes of an object (where parsing has no AttributeOf of its own)."""
-
-    __slots__ = ("target",)
-
-    def __init__(self, target):
-        self.target = target
-
-    def get(self, name, default=None):
-        return getattr(self.target, name, default)
-
-
 def _attributes(target):
-    from .. import parsing
+    """The guard namespace of the attributes of ``target``."""
+    from ..parsing import AttributeOf
 
-    return getattr(parsing, "AttributeOf", _Attributes)(target)
+    return AttributeOf(target)
 
 
 def _module_named(namespace) -> str | None:
