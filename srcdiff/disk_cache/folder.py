@@ -23,18 +23,14 @@ _FLAGS = (
     | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_NONBLOCK", 0)
     | getattr(os, "O_CLOEXEC", 0)
-)
-
-
+)  # reading a file: no symbolic link followed, no waiting on a FIFO
 _NEW = (
     os.O_WRONLY
     | os.O_CREAT
     | os.O_EXCL
     | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_CLOEXEC", 0)
-)
-
-
+)  # a new temporary file, never one that is there already
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
