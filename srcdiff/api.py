@@ -1,4 +1,9 @@
-"""The public transformations: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, and source."""
+"""The public transformations: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, and source.
+
+This module only shapes them: what each takes and returns. The state behind the functions they return is a
+``GradientFunction`` (gradient_function.py); the functions ``grad`` returns are written by ``callers``; the
+derivative itself, and its caches, come from the compiler (``compiler.compiled``, ``compiler.stage_source``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import cache, codegen, compiler, disk_cache, loader, runtime
-from .errors import InputTypeError, NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
-from .parsing import parse_function, require_code
+from . import codegen, compiler, runtime
+from .errors import NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
+from .gradient_function import GradientFunction, check_input
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error classes
 runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
@@ -20,412 +25,6 @@ runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
     lineno=lineno,
     source_line=linecache.getline(filename, lineno) or None,
 )
-
-
-def _refuse_variadic(function):
-    """A located error for a function taking *args or **kwargs (a decorator's wrapper, often)."""
-    parsed = parse_function(function)
-    arguments = parsed.node.args
-    special = arguments.vararg or arguments.kwarg
-    wrapped = getattr(function, "__wrapped__", None)
-    what = "*args" if arguments.vararg is not None else "**kwargs"
-    if wrapped is not None:
-        raise parsed.error(
-            UnsupportedSyntaxError,
-            f"srcdiff cannot differentiate {function.__qualname__} as it runs: it is a decorator's wrapper "
-            f"(around {getattr(wrapped, '__qualname__', wrapped)!s}) taking {what}",
-            special,
-            hint=f"give the wrapper named parameters, or differentiate the undecorated function: "
-            f"srcdiff.grad({function.__name__}.__wrapped__)",
-        )
-    raise parsed.error(
-        UnsupportedSyntaxError,
-        f"srcdiff cannot differentiate a function with {what} ({parsed.name})",
-        special,
-        hint="name every parameter",
-    )
-
-
-class GradientFunction:
-    """The state behind a gradient function: the primal, wrt, and the generated code once compiled.
-
-    What ``grad`` returns is a small generated function with the primal's signature (see ``_make_caller``): it
-    checks the inputs, calls the generated gradient and gives each gradient its input's shape and dtype.
-    """
-
-    def __init__(
-        self,
-        function,
-        wrt,
-        with_value: bool,
-        disk_cache=None,
-        has_aux: bool = False,
-        mode: str = "grad",
-        tangent_wrt: tuple | None = None,
-    ):
-        if not callable(function):
-            raise SrcdiffError(f"grad needs a function, got {function!r}")
-        # a bound method: differentiate its function, with the object as a constant first argument
-        self.bound_object = function.__self__ if inspect.ismethod(function) else None
-        if self.bound_object is not None:
-            if mode != "grad":
-                raise SrcdiffError(
-                    f"{mode} takes a plain function: pass {function.__func__.__qualname__} and the object as its "
-                    "first argument"
-                )
-            function = function.__func__
-        # a decorated function is differentiated as it runs: the wrapper's own code, which calls the function
-        # it wraps (parsing reads the wrapper's source, not the wrapped one's)
-        self.function = function
-        require_code(self.function)
-        self.with_value = with_value
-        self.signature = inspect.signature(self.function, follow_wrapped=False)
-        if self.bound_object is not None:
-            parameters = list(self.signature.parameters.values())
-            self.signature = self.signature.replace(parameters=parameters[1:])
-        if any(
-            p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()
-        ):
-            _refuse_variadic(self.function)
-        parameters = [
-            p.name
-            for p in self.signature.parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        self.wrt = compiler.resolve_wrt(parameters, wrt, getattr(function, "__name__", "function"))
-        self.single = not isinstance(wrt, (tuple, list))
-        self.disk_cache = disk_cache
-        self.has_aux = has_aux
-        self.mode = mode
-        # second order: the tangents of the gradient's inputs (by default, the inputs differentiated against)
-        self.tangent_wrt = tangent_wrt if tangent_wrt is not None or mode != "hvp" else self.wrt
-        self.compiled = None
-        self.derivative = None
-        self.check = cache.checker([(None, "not compiled", None)])
-        self.caller = _make_caller(self) if mode == "grad" else None
-
-    @property
-    def positions(self) -> list:
-        """The positions of the ``wrt`` parameters."""
-        parameters = list(self.signature.parameters)
-        return [parameters.index(name) for name in self.wrt]
-
-    def compile(self):
-        """Generate (or take from the cache) and bind the gradient; return it, its variant for floats, and a
-        function telling whether everything it was generated for still holds (see cache.py)."""
-        options = (self.with_value, self.has_aux, self.mode, self.tangent_wrt)
-        cache_key = cache.key(self.function, self.wrt, options)
-        entry = cache.get(cache_key, self.function)
-        if entry is None:
-            directory = disk_cache.disk_directory(self.disk_cache)
-            derivative = (
-                disk_cache.load(directory, self.function, self.wrt, options) if directory else None
-            )
-            if derivative is None:
-                derivative = compiler.derive(
-                    self.function,
-                    self.wrt,
-                    with_value=self.with_value,
-                    has_aux=self.has_aux,
-                    mode=self.mode,
-                    tangent_wrt=self.tangent_wrt,
-                )
-                if directory:
-                    disk_cache.store(directory, self.function, self.wrt, options, derivative)
-            names = (derivative.entry, derivative.floats_entry or derivative.entry)
-            inner = loader.compile_entry(
-                derivative.source,
-                derivative.filename,
-                names,
-                derivative.injected,
-                derivative.free_vars,
-            )
-            entry = (derivative, inner)
-            cache.put(cache_key, entry)
-        derivative, (inner, floats_inner) = entry
-        self.derivative = derivative
-        guards = cache.absolute(derivative.assumptions or derivative.guards, self.function)
-        # the function's own defaults matter where the generated function is called without every argument
-        # (vjp); grad's caller reads them at each call. An entry made elsewhere (on disk) records less: at least
-        # the function's own code is checked.
-        attributes = ("__defaults__", "__kwdefaults__") if self.mode == "vjp" else ()
-        attributes += () if derivative.assumptions else ("__code__",)
-        guards = guards + cache.absolute(
-            cache.root_guards(self.function, attributes), self.function
-        )
-        self.check = cache.checker(guards)
-        # jvp and hvp functions take the tangents after every argument: they are called with all of them
-        self.compiled = loader.bind(
-            inner,
-            self.function,
-            derivative.entry,
-            derivative.entry,
-            defaults=self.mode in ("grad", "vjp"),
-        )
-        floats = self.compiled
-        if derivative.floats_entry is not None:
-            floats = loader.bind(
-                floats_inner, self.function, derivative.floats_entry, derivative.floats_entry
-            )
-        if self.caller is not None:
-            self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
-        return self.compiled, floats, self.check
-
-    @property
-    def generated(self):
-        """The generated gradient function itself, without input checks (compiled again first if something
-        it was generated for has changed)."""
-        if self.compiled is None or not self.check():
-            if self.caller is not None:
-                self.caller.refresh()
-            else:
-                self.compile()
-        return self.compiled
-
-    @property
-    def source(self) -> str:
-        """The generated source, formatted for reading."""
-        self.generated
-        return codegen.format_source(self.derivative.source)
-
-    def finish(self, result, inputs):
-        """The generated function's result with each gradient shaped and typed like its input."""
-        aux = None
-        if self.has_aux:
-            (value, aux), gradients = result if self.with_value else ((None, result[1]), result[0])
-        else:
-            value, gradients = result if self.with_value else (None, result)
-        gradients = self.shape_like(gradients, inputs)
-        if self.has_aux:
-            return ((value, aux), gradients) if self.with_value else (gradients, aux)
-        return (value, gradients) if self.with_value else gradients
-
-    def shape_like(self, gradients, inputs):
-        """One gradient (``single``) or a tuple of them, each with the shape and dtype of its input."""
-        if len(inputs) == 1:
-            gradients = _own_memory(
-                (
-                    runtime.match(
-                        gradients if not isinstance(gradients, tuple) else gradients[0], inputs[0]
-                    ),
-                ),
-                inputs,
-            )
-        else:
-            gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
-        return gradients[0] if self.single else _own_memory(gradients, inputs)
-
-    def current_signature(self):
-        """The signature with the function's defaults as they are now (made again only when they changed)."""
-        defaults = (self.function.__defaults__, self.function.__kwdefaults__)
-        cached = getattr(self, "_signature_for", None)
-        if cached is not None and cached[0] is defaults[0] and cached[1] is defaults[1]:
-            return cached[2]
-        signature = inspect.signature(self.function, follow_wrapped=False)
-        if self.bound_object is not None:
-            signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-        self._signature_for = (*defaults, signature)
-        return signature
-
-    def all_arguments(self, args, kwargs=None) -> tuple:
-        """Every parameter's value for a call with ``args`` and ``kwargs``, defaults filled in, in order."""
-        bound = self.current_signature().bind(*args, **(kwargs or {}))
-        bound.apply_defaults()
-        return tuple(bound.arguments.values())
-
-    def inputs(self, args, kwargs) -> tuple:
-        """The arguments differentiated against, checked to be floating point."""
-        bound = self.current_signature().bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = tuple(bound.arguments[name] for name in self.wrt)
-        for name, value in zip(self.wrt, values):
-            _check_input(value, name)
-        return values
-
-
-_CALLER = """
-def __srcdiff_caller__({state}, {check_input}, {default}, {unset}, {type}, {float}{defaults}):
-    {compiled} = {floats} = {guards} = None
-
-    def {refresh}():
-        nonlocal {compiled}, {floats}, {guards}
-        {compiled}, {floats}, {guards} = {state}.compile()
-
-    def {name}({parameters}):
-        if {compiled} is None or not {guards}():
-            {refresh}()
-{fill_defaults}
-        if {all_floats}:
-            {fast}
-        if {wrt_floats}:
-            {wrt_fast}
-{checks}
-        return {state}.finish({compiled}({arguments}), ({inputs},))
-
-    {name}.refresh = {refresh}
-    return {name}
-"""
-
-
-class _Unset:
-    def __repr__(self):
-        return "<default>"
-
-
-_UNSET = _Unset()
-
-
-def _make_caller(state: GradientFunction):
-    """A function with the primal's signature that checks the inputs and calls the generated gradient.
-
-    Generated rather than written with ``*args``, so that a call costs little more than the gradient itself.
-    Its defaults are read from the function at each call (a default changed later is seen), and every name it
-    introduces is chosen not to clash with the function's parameters.
-    """
-    user_parameters = list(state.signature.parameters.values())
-    taken = {p.name for p in user_parameters}
-    name = compiler.entry_name(state.function.__name__.strip("<>"), state.wrt, state.with_value)
-    taken.add(name)
-    n = {}
-
-    def fresh(stem: str) -> str:
-        candidate = stem
-        while candidate in taken:
-            candidate += "_"
-        taken.add(candidate)
-        return candidate
-
-    for internal in (
-        "state",
-        "check_input",
-        "default",
-        "unset",
-        "type",
-        "float",
-        "compiled",
-        "floats",
-        "guards",
-        "refresh",
-        "value",
-        "gradient",
-        "bound_object",
-    ):
-        n[internal] = fresh("_" + internal if internal not in ("refresh",) else internal)
-    parameters, arguments, fill = [], [], []
-    keyword_only_started = False
-    offset = (
-        1 if state.bound_object is not None else 0
-    )  # the function's own position of a parameter
-    for position, parameter in enumerate(user_parameters):
-        text = parameter.name
-        if parameter.default is not parameter.empty:
-            text += f"={n['unset']}"
-            fill.append(
-                f"        if {parameter.name} is {n['unset']}:\n"
-                f"            {parameter.name} = {n['default']}({position + offset}, {parameter.name!r})"
-            )
-        if parameter.kind == parameter.KEYWORD_ONLY and not keyword_only_started:
-            parameters.append("*")
-            keyword_only_started = True
-        parameters.append(text)
-        arguments.append(
-            f"{parameter.name}={parameter.name}"
-            if parameter.kind == parameter.KEYWORD_ONLY
-            else parameter.name
-        )
-    if any(p.kind == p.POSITIONAL_ONLY for p in user_parameters):
-        last = max(i for i, p in enumerate(user_parameters) if p.kind == p.POSITIONAL_ONLY)
-        parameters.insert(last + 1 + sum(1 for p in parameters[: last + 1] if p == "*"), "/")
-    defaults = {}
-    # with Python floats in every parameter, the variant for floats (when there is one) applies
-    if state.bound_object is not None:  # the object of a bound method goes first
-        arguments.insert(0, n["bound_object"])
-        defaults[n["bound_object"]] = state.bound_object
-    call = f"{n['floats']}({', '.join(arguments)})"
-    if state.single or len(state.wrt) > 1:
-        fast = f"return {call}"
-    elif state.with_value:
-        fast = f"{n['value']}, {n['gradient']} = {call}\n            return {n['value']}, ({n['gradient']},)"
-    else:
-        fast = f"return ({call},)"
-    # with Python floats in the parameters differentiated against, the gradients only need to be floats
-    gradients = [fresh(f"_g{i}") for i in range(len(state.wrt))]
-    as_floats = ", ".join(
-        f"({g} if {n['type']}({g}) is {n['float']} else {n['float']}({g}))" for g in gradients
-    )
-    if len(gradients) == 1 and not state.single:
-        as_floats = f"({as_floats},)"
-    elif len(gradients) > 1:
-        as_floats = f"({as_floats})"
-    unpacked = ", ".join(gradients) + ("," if len(gradients) == 1 else "")
-    compiled_call = f"{n['compiled']}({', '.join(arguments)})"
-    if state.with_value:
-        wrt_fast = (
-            f"{n['value']}, ({unpacked}) = {compiled_call}"
-            if len(gradients) > 1
-            else f"{n['value']}, {gradients[0]} = {compiled_call}"
-        )
-        wrt_fast += f"\n            return {n['value']}, {as_floats}"
-    else:
-        wrt_fast = (
-            f"{unpacked} = {compiled_call}"
-            if len(gradients) > 1
-            else f"{gradients[0]} = {compiled_call}"
-        )
-        wrt_fast += f"\n            return {as_floats}"
-    checks = "\n".join(f"        {n['check_input']}({w}, {w!r})" for w in state.wrt)
-    text = _CALLER.format(
-        name=name,
-        defaults="".join(f", {d}" for d in defaults),
-        parameters=", ".join(parameters),
-        fill_defaults="\n".join(fill),
-        all_floats=(
-            "False"
-            if state.has_aux
-            else " and ".join(
-                f"{n['type']}({p}) is {n['float']}" for p in state.signature.parameters
-            )
-        ),
-        fast=fast,
-        wrt_floats=(
-            "False"
-            if state.has_aux
-            else " and ".join(f"{n['type']}({w}) is {n['float']}" for w in state.wrt)
-        ),
-        wrt_fast=wrt_fast,
-        checks=checks,
-        arguments=", ".join(arguments),
-        inputs=", ".join(state.wrt),
-        **{k: v for k, v in n.items() if k not in ("value", "gradient", "bound_object")},
-    )
-    namespace: dict = {}
-    filename = f"<srcdiff caller of {state.function.__qualname__}>"
-    exec(compile(text, filename, "exec"), namespace)
-    loader.register_text(filename, text)
-    function = state.function
-
-    def default(position: int, parameter: str):
-        """The default of a parameter as the function has it now."""
-        if position < function.__code__.co_argcount:
-            values = function.__defaults__ or ()
-            index = position - (function.__code__.co_argcount - len(values))
-            if 0 <= index < len(values):
-                return values[index]
-        elif parameter in (function.__kwdefaults__ or {}):
-            return function.__kwdefaults__[parameter]
-        raise TypeError(f"{function.__qualname__}() missing required argument: {parameter!r}")
-
-    caller = namespace["__srcdiff_caller__"](
-        state, _check_input, default, _UNSET, type, float, *defaults.values()
-    )
-    caller.__qualname__ = name
-    caller.__module__ = state.function.__module__
-    caller.__doc__ = (
-        f"The gradient of {state.function.__qualname__} with respect to {', '.join(state.wrt)}."
-    )
-    caller.__signature__ = state.signature
-    caller.srcdiff = state
-    return caller
 
 
 def _parameters(function) -> list:
@@ -438,55 +37,6 @@ def _parameters(function) -> list:
         for p in signature.parameters.values()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-
-
-def _own_memory(gradients: tuple, inputs: tuple) -> tuple:
-    """The gradients as fresh, writable arrays: none read-only (a broadcast), none sharing memory with an input
-    or with another gradient, so that ``g *= lr`` changes that gradient alone."""
-    out = []
-    for gradient in gradients:
-        if isinstance(gradient, np.ndarray) and (
-            not gradient.flags.writeable
-            or any(
-                isinstance(other, np.ndarray) and np.may_share_memory(gradient, other)
-                for other in (*inputs, *out)
-            )
-        ):
-            gradient = gradient.copy()
-        out.append(gradient)
-    return tuple(out)
-
-
-def _check_input(value, name: str) -> None:
-    """Differentiation needs floating-point inputs: reject integers and the like with a clear error."""
-    if isinstance(
-        value, np.matrix
-    ):  # * and ** are matrix products on it: numpy's array rules do not hold
-        raise InputTypeError(
-            f"cannot differentiate with respect to {name}: it is an np.matrix, whose * and ** "
-            "are matrix products; pass np.asarray(value) and write @ for matrix products"
-        )
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f":
-            return
-        kind = f"an array of dtype {value.dtype}"
-    elif isinstance(value, (float, np.floating)):
-        return
-    elif isinstance(value, (bool, np.bool_)):
-        kind = "a bool"
-    elif isinstance(value, (int, np.integer)):
-        raise InputTypeError(
-            f"cannot differentiate with respect to {name}: it is an integer ({value!r}); "
-            f"pass a float such as {float(value)!r}"
-        )
-    elif value is None:
-        kind = "missing (None)"
-    else:
-        kind = f"a {type(value).__name__}"
-    raise InputTypeError(
-        f"cannot differentiate with respect to {name}: it is {kind}; pass a float or an array of "
-        "floats (for example np.asarray(value, dtype=float))"
-    )
 
 
 def _second_derivative(gradient, wrt):
@@ -503,7 +53,7 @@ def _second_derivative(gradient, wrt):
 
     def second(*args):
         for position, name in zip(positions, outer):
-            _check_input(args[position], name)
+            check_input(args[position], name)
         inner_argument = args[parameters.index(inner.wrt[0])]
         if np.ndim(inner_argument) != 0:
             raise NonScalarOutputError(
@@ -651,7 +201,7 @@ def jvp(fun, args, tangents):
         fun, (varied,), lambda: GradientFunction(fun, varied, False, None, mode="jvp")
     )
     for index in varied:
-        _check_input(args[index], state.wrt[varied.index(index)])
+        check_input(args[index], state.wrt[varied.index(index)])
         if np.shape(tangents[index]) != np.shape(args[index]):
             raise SrcdiffError(
                 f"the tangent of argument {index} has shape {np.shape(tangents[index])}, but the argument has "
@@ -677,7 +227,7 @@ def hvp(fun, wrt=0):
                 f"hvp needs one vector per wrt argument ({len(positions)}), got {len(vectors)}"
             )
         for position, name, v in zip(positions, state.wrt, vectors):
-            _check_input(args[position], name)
+            check_input(args[position], name)
             if np.shape(v) != np.shape(args[position]):
                 raise SrcdiffError(
                     f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "

@@ -1,6 +1,10 @@
 """The in-memory cache of compiled derivatives (the on-disk one is in ``disk_cache``), and the guards that keep
 a derivative from being used after the world it was compiled for has changed.
 
+The compiler owns it: ``compiler.cached.compiled`` looks entries up and puts them here, and the pipeline
+records the guards (``root_guards``, ``function_guards``, ``relative``). This module knows nothing of the
+compiler; it stores what it is given.
+
 A derivative depends on the function's code and on what the names it read at compile time denoted: the
 functions it calls, the modules and numpy functions it looked up, the values it folded in (a helper's globals
 and closure variables, a callee's defaults), the rule table. Each of those is a guard, ``(namespace, name,

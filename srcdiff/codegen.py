@@ -1,4 +1,7 @@
-"""Syntax tree to source text: astor for the text that is compiled, black for the text people read."""
+"""Syntax tree to source text: astor for the text that is compiled, black for the text people read.
+
+The compiler writes each stage's text with ``to_source``; ``srcdiff.source`` formats it with ``format_source``.
+"""
 
 from __future__ import annotations
 

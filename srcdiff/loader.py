@@ -1,5 +1,8 @@
 """Compile generated source into a function that reads the user's globals and closure live.
 
+Called by the compiler (``compiler.cached``) for each derivative it hands out, by the disk cache to check that
+a stored text still compiles, and by ``callers`` to register the callers' text.
+
 The generated text is registered in ``linecache`` under a descriptive pseudo-filename, so tracebacks, pdb and
 ``inspect.getsource`` show the generated lines.
 """

@@ -14,7 +14,18 @@ Who owns what:
 count the compiler's runs) is seen by every public function.
 """
 
+from .cached import Compiled, compiled, not_compiled
 from .derivative import STAGES, Derivative, entry_name, resolve_wrt
 from .pipeline import derive, stage_source
 
-__all__ = ["STAGES", "Derivative", "derive", "entry_name", "resolve_wrt", "stage_source"]
+__all__ = [
+    "STAGES",
+    "Compiled",
+    "Derivative",
+    "compiled",
+    "derive",
+    "entry_name",
+    "not_compiled",
+    "resolve_wrt",
+    "stage_source",
+]
