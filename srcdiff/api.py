@@ -350,17 +350,24 @@ def source(
     format: bool = True,
     with_value: bool = False,
     mode: str = "reverse",
+    variant: str = "general",
 ) -> str:
     """The generated gradient source of ``fun`` (or of an earlier ``stage`` of the pipeline).
 
     ``mode="forward"`` shows the forward-mode (jvp) code instead, with tangents for ``wrt``, and
-    ``mode="hvp"`` the Hessian-vector product code (forward mode over the gradient).
+    ``mode="hvp"`` the Hessian-vector product code (forward mode over the gradient). For a function whose
+    values are all scalars, srcdiff also writes a twin of the gradient for calls with Python floats only:
+    ``variant="floats"`` shows that twin; the default, ``variant="general"``, the gradient and the functions
+    it calls. An unknown stage, mode or variant is a ValueError naming the choices.
     """
     state = getattr(fun, "srcdiff", None)
     if isinstance(state, GradientFunction):
         fun, wrt, with_value = state.function, state.wrt, state.with_value
     modes = {"reverse": "grad", "forward": "jvp", "hvp": "hvp"}
-    if mode not in modes:
-        raise SrcdiffError(f"source takes mode='reverse', 'forward' or 'hvp', not {mode!r}")
-    text = compiler.stage_source(fun, wrt, stage, with_value=with_value, mode=modes[mode])
+    compiler.check_choice("mode", mode, tuple(modes))
+    compiler.check_choice("stage", stage, compiler.STAGES)
+    compiler.check_choice("variant", variant, compiler.VARIANTS)
+    text = compiler.stage_source(
+        fun, wrt, stage, with_value=with_value, mode=modes[mode], variant=variant
+    )
     return codegen.format_source(text) if format else text

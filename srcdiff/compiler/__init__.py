@@ -15,11 +15,14 @@ count the compiler's runs) is seen by every public function.
 """
 
 from .cached import Compiled, compiled, not_compiled
-from .derivative import STAGES, Derivative, entry_name, resolve_wrt
-from .pipeline import derive, stage_source
+from .derivative import STAGES, VARIANTS, Derivative, entry_name, resolve_wrt
+from .pipeline import ChoiceError, check_choice, derive, stage_source
 
 __all__ = [
     "STAGES",
+    "VARIANTS",
+    "ChoiceError",
+    "check_choice",
     "Compiled",
     "Derivative",
     "compiled",

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from ..errors import WrtError
 
 STAGES = ("parsed", "normalized", "adjoint", "optimized")
+TWIN_STAGES = (
+    "adjoint",
+    "optimized",
+)  # the stages at which the floats twin differs from the gradient
+# the generated code shown apart: the gradient and its callees' vjp functions, or the gradient's floats twin
+VARIANTS = ("general", "floats")
 
 
 @dataclass
@@ -21,7 +27,9 @@ class Derivative:
     runtime_names: set  # ``_rt`` helpers it calls
     injected: dict  # names generated code reaches as closure variables -> objects
     free_vars: tuple  # the user function's closure variable names
-    stages: dict = field(default_factory=dict)  # stage name -> source text
+    stages: dict = field(
+        default_factory=dict
+    )  # stage name -> source text of every function generated
     filename: str = ""
     guards: list = field(
         default_factory=list
@@ -29,6 +37,8 @@ class Derivative:
     floats_entry: str | None = None  # a variant of the entry for calls with Python floats only
     # every guard the code relies on (see cache.py), those on the differentiated function relative to it
     assumptions: list = field(default_factory=list)
+    # with a floats twin: "general" (every function but the twin) and "floats" (the twin) -> stage -> source text
+    variants: dict = field(default_factory=dict)
 
 
 def resolve_wrt(parameters: list, wrt, function_name: str = "the function") -> tuple:

@@ -14,11 +14,11 @@ import sys
 from .. import cache, codegen, fence
 from ..analysis.defuse import parameters
 from ..context import Context, Module
-from ..errors import UnsupportedSyntaxError
+from ..errors import SrcdiffError, UnsupportedSyntaxError
 from ..parsing import ParsedFunction, parse_function
 from .callees import context_for_callee
 from .checks import check_names, find_free_globals, refuse_calls_of_variables, runtime_names
-from .derivative import STAGES, Derivative, entry_name, resolve_wrt
+from .derivative import STAGES, TWIN_STAGES, VARIANTS, Derivative, entry_name, resolve_wrt
 from .transform import forward_function, reverse_function
 
 _RECURSION_LIMIT = (
@@ -80,7 +80,8 @@ def _derive(
             return reverse.build_vjp(name, returned, list(wrt_names), aux)
         return reverse.build(name, returned, with_value, aux)
 
-    stages = {stage: [] for stage in STAGES}
+    stages = {stage: [] for stage in STAGES}  # the gradient, then the vjp of each callee
+    twin_stages = None  # the floats twin's own
     # the caller of a gradient checks that its inputs are floats or arrays
     functions = [
         reverse_function(
@@ -99,10 +100,11 @@ def _derive(
         floats_entry = f"{name}_floats"
         floats_parsed = parse_function(function)
         floats_context = Context(floats_parsed, module)
+        twin_stages = {stage: [] for stage in STAGES}
         functions.append(
             reverse_function(
                 floats_context,
-                stages,
+                twin_stages,
                 lambda reverse, returned, aux: reverse.build(floats_entry, returned, with_value),
                 list(wrt_names),
                 scalar=True,
@@ -122,11 +124,13 @@ def _derive(
             )
         )
         contexts.append(callee_context)
-    return _assemble(parsed, module, functions, contexts, stages, name, floats_entry)
+    return _assemble(parsed, module, functions, contexts, stages, name, floats_entry, twin_stages)
 
 
-def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=None) -> Derivative:
-    """The Derivative of a generated module: its text, and the names and objects it needs."""
+def _assemble(
+    parsed, module, functions, contexts, stages, name, floats_entry=None, twin_stages=None
+) -> Derivative:
+    """The Derivative of a generated module: its text, its stages, and the names and objects it needs."""
     free_globals = {}
     for function_node, function_context in zip(functions, contexts):
         free_globals.update(
@@ -143,7 +147,8 @@ def _assemble(parsed, module, functions, contexts, stages, name, floats_entry=No
         runtime_names=set().union(*(runtime_names(f, c) for f, c in zip(functions, contexts))),
         injected=dict(module.injected),
         free_vars=tuple(parsed.function.__code__.co_freevars),
-        stages={stage: "\n\n".join(texts) for stage, texts in stages.items()},
+        stages=_joined(_with_twin(stages, twin_stages)),
+        variants={} if twin_stages is None else _variants(stages, twin_stages),
         filename=_pseudo_filename(parsed, name),
         guards=list(module.guards),
         floats_entry=floats_entry,
@@ -221,14 +226,66 @@ def _derive_forward(parsed: ParsedFunction, tangent_names: tuple) -> Derivative:
     return _assemble(parsed, module, functions, contexts, stages, name)
 
 
+def _with_twin(stages: dict, twin_stages: dict | None) -> dict:
+    """Each stage's texts of every function generated: the floats twin comes after the gradient it is a twin of,
+    from the stage where they differ (the adjoint) on."""
+    if twin_stages is None:
+        return stages
+    return {
+        stage: texts[:1] + (twin_stages[stage] if stage in TWIN_STAGES else []) + texts[1:]
+        for stage, texts in stages.items()
+    }
+
+
+def _variants(stages: dict, twin_stages: dict) -> dict:
+    """The text of each variant apart: the general gradient with its callees, and the floats twin alone."""
+    return {"general": _joined(stages), "floats": _joined(twin_stages)}
+
+
+def _joined(stages: dict) -> dict:
+    return {stage: "\n\n".join(texts) for stage, texts in stages.items()}
+
+
 def _pseudo_filename(parsed: ParsedFunction, name: str) -> str:
     return f"<srcdiff: {name}, generated from {parsed.filename}:{parsed.node.lineno}>"
 
 
+class ChoiceError(SrcdiffError, ValueError):
+    """An option was given a value it does not take: the message names the values it does take."""
+
+
+def check_choice(option: str, value, choices) -> None:
+    """A ChoiceError naming the choices unless ``value`` is one of them."""
+    if value not in choices:
+        raise ChoiceError(
+            f"unknown {option} {value!r}: the {option}s are {', '.join(map(repr, choices))}"
+        )
+
+
 def stage_source(
-    function, wrt=0, stage: str = "optimized", *, with_value: bool = False, mode: str = "grad"
+    function,
+    wrt=0,
+    stage: str = "optimized",
+    *,
+    with_value: bool = False,
+    mode: str = "grad",
+    variant: str | None = None,
 ) -> str:
-    """The source text of one stage of the pipeline."""
-    if stage not in STAGES:
-        raise UnsupportedSyntaxError(f"unknown stage {stage!r}; the stages are {', '.join(STAGES)}")
-    return derive(function, wrt, with_value=with_value, mode=mode).stages[stage]
+    """The source text of one stage of the pipeline: of every function generated, or of one ``variant``:
+    ``"general"`` (the gradient and the vjp functions of its callees) or ``"floats"`` (the gradient's twin for
+    calls with Python floats only, written when every value of the function is a scalar; at the stages before
+    the adjoint it is the gradient's own function)."""
+    check_choice("stage", stage, STAGES)
+    if variant is not None:
+        check_choice("variant", variant, VARIANTS)
+    derivative = derive(function, wrt, with_value=with_value, mode=mode)
+    if variant is None or variant == "general" and not derivative.variants:
+        return derivative.stages[stage]
+    if variant not in derivative.variants:
+        name = getattr(function, "__qualname__", function)
+        raise ChoiceError(
+            f"the code generated for {name} has no {variant!r} variant: srcdiff writes a twin for Python "
+            "floats only for a gradient (reverse mode, no has_aux) of a function whose values are all scalars",
+            hint="ask for variant='general' (the default)",
+        )
+    return derivative.variants[variant][stage]

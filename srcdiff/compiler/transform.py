@@ -50,9 +50,8 @@ def reverse_function(
     normal = normalize(context)
     if inline:
         normal.body = inline_calls(normal.body, context, (parsed.function,))
-    if not scalar:
-        stages["parsed"].append(parsed.source + "\n")
-        stages["normalized"].append(codegen.to_source(normal))
+    stages["parsed"].append(parsed.source + "\n")
+    stages["normalized"].append(codegen.to_source(normal))
     returned = returned_name(normal, context)
     aux = None
     if has_aux:
