@@ -28,6 +28,7 @@ runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
 
 
 def _parameters(function) -> list:
+    """The names of ``function``'s parameters but *args and **kwargs (none without a signature)."""
     try:
         signature = inspect.signature(function, follow_wrapped=False)
     except (TypeError, ValueError):
