@@ -365,9 +365,8 @@ def source(
     if isinstance(state, GradientFunction):
         fun, wrt, with_value = state.function, state.wrt, state.with_value
     modes = {"reverse": "grad", "forward": "jvp", "hvp": "hvp"}
+    # the stage and the variant are checked by stage_source
     compiler.check_choice("mode", mode, tuple(modes))
-    compiler.check_choice("stage", stage, compiler.STAGES)
-    compiler.check_choice("variant", variant, compiler.VARIANTS)
     text = compiler.stage_source(
         fun, wrt, stage, with_value=with_value, mode=modes[mode], variant=variant
     )

@@ -81,7 +81,7 @@ def _derive(
         return reverse.build(name, returned, with_value, aux)
 
     stages = {stage: [] for stage in STAGES}  # the gradient, then the vjp of each callee
-    twin_stages = None  # the floats twin's own
+    twin_stages = None  # the floats twin's, kept apart (see _with_twin)
     # the caller of a gradient checks that its inputs are floats or arrays
     functions = [
         reverse_function(
@@ -278,7 +278,9 @@ def stage_source(
     check_choice("stage", stage, STAGES)
     if variant is not None:
         check_choice("variant", variant, VARIANTS)
-    derivative = derive(function, wrt, with_value=with_value, mode=mode)
+    from .. import compiler  # ``compiler.derive`` as it is now, as for ``compiled``
+
+    derivative = compiler.derive(function, wrt, with_value=with_value, mode=mode)
     if variant is None or variant == "general" and not derivative.variants:
         return derivative.stages[stage]
     if variant not in derivative.variants:
