@@ -64,7 +64,7 @@ class Context:
         self.injected = self.module.injected
         self.local_functions: dict = (
             {}
-        )  # name -> LocalFunction, for defs inside the function (passes/lift.py)
+        )  # name -> LocalFunction, for defs inside the function (passes/normalize/lift.py)
         self.numpy = self.inject(np, "np")
         self.runtime = self.inject(runtime, "_rt")
 

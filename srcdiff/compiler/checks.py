@@ -68,7 +68,7 @@ def refuse_calls_of_variables(parsed: ParsedFunction) -> None:
     """A call of a parameter or of an assigned variable (not a local def or lambda) calls whatever the variable
     holds when the function runs, which is unknown when the derivative is generated: a located error, never the
     derivative of a global function of the same name."""
-    from ..passes.lift import local_functions
+    from ..passes.normalize import local_functions
 
     defined = set(local_functions(parsed.node.body))
     for node in ast.walk(parsed.node):

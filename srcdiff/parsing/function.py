@@ -66,7 +66,7 @@ class ParsedFunction:
             return value
         return MISSING
 
-    # where a name's value is folded into generated code (a callee's globals, see compiler._localize_free_names),
+    # where a name's value is folded into generated code (a callee's globals, see compiler/callees.py),
     # the guard is on the value itself; elsewhere a name that holds data (an array, a list) is read when the
     # derivative runs, and only its type told the compiler anything
     exact: bool = field(default=False, repr=False, compare=False)
