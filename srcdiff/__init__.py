@@ -3,6 +3,7 @@
 from . import rules as _rules  # noqa: F401  (fills the rule table)
 from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import (
+    ChoiceError,
     InputTypeError,
     NonScalarOutputError,
     NoRuleError,
@@ -44,4 +45,5 @@ __all__ = [
     "NonScalarOutputError",
     "WrtError",
     "InputTypeError",
+    "ChoiceError",
 ]

@@ -67,3 +67,7 @@ class WrtError(SrcdiffError, ValueError):
 
 class InputTypeError(SrcdiffError, TypeError):
     """An argument differentiated against is not a floating-point value."""
+
+
+class ChoiceError(SrcdiffError, ValueError):
+    """An option was given a value it does not take: the message names the values it does take."""

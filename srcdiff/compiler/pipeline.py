@@ -14,7 +14,7 @@ import sys
 from .. import cache, codegen, fence
 from ..analysis.defuse import parameters
 from ..context import Context, Module
-from ..errors import SrcdiffError, UnsupportedSyntaxError
+from ..errors import ChoiceError, UnsupportedSyntaxError
 from ..parsing import ParsedFunction, parse_function
 from .callees import context_for_callee
 from .checks import check_names, find_free_globals, refuse_calls_of_variables, runtime_names
@@ -248,10 +248,6 @@ def _joined(stages: dict) -> dict:
 
 def _pseudo_filename(parsed: ParsedFunction, name: str) -> str:
     return f"<srcdiff: {name}, generated from {parsed.filename}:{parsed.node.lineno}>"
-
-
-class ChoiceError(SrcdiffError, ValueError):
-    """An option was given a value it does not take: the message names the values it does take."""
 
 
 def check_choice(option: str, value, choices) -> None:
