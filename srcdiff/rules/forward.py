@@ -184,6 +184,7 @@ nondifferentiable(
     runtime.seed,
     runtime.zeros_like,
     runtime.reduced_size,
+    runtime.stand_in,
     runtime.check_aux,
     runtime.check_unshared,
     builtins.type,

@@ -18,7 +18,14 @@ into a standalone gradient module.
 
 import numpy as np
 
-from .broadcasting import _shape, match, tangent_like, unbroadcast, unbroadcast_product
+from .broadcasting import (
+    _shape,
+    match,
+    stand_in,
+    tangent_like,
+    unbroadcast,
+    unbroadcast_product,
+)
 from .construction import (
     _integer,
     arange_cotangents,

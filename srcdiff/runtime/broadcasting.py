@@ -7,6 +7,22 @@ nothing but numpy, so that ``srcdiff -o`` can copy its functions into a standalo
 
 import numpy as np
 
+# the bytes every stand-in reads: zeros, read-only, enough for any numeric dtype
+_ZEROS = np.frombuffer(bytes(16), dtype=np.uint8)
+
+
+def stand_in(x):
+    """A value that answers like ``x`` to every question but its elements': for an array, an array of its
+    shape and dtype that holds no data of its own (every element is the same zero, and it cannot be written);
+    anything else, ``x`` itself.
+
+    The forward sweep saves this on the tape where the backward sweep reads a value only for its shape
+    (``unbroadcast(g, x)``), so the tape does not keep each iteration's array alive.
+    """
+    if type(x) is not np.ndarray or x.dtype.itemsize > 16 or x.dtype.kind not in "biufc":
+        return x
+    return np.ndarray(x.shape, x.dtype, _ZEROS, 0, (0,) * x.ndim)
+
 
 def _shape(value):
     """``np.shape(value)``, quicker for arrays (generated code asks for shapes a lot)."""

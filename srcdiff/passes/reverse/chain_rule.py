@@ -46,7 +46,8 @@ class ChainRule:
         return self.context.reference(getattr(runtime, name))
 
     def contributions(self, statement: ast.Assign, facts: StatementFacts):
-        """The terms of ``statement``'s adjoint, and the primal names they (and its prelude) read."""
+        """The terms of ``statement``'s adjoint, the primal names they (and its prelude) read for their values,
+        and those they read for their shapes alone."""
         operation = facts.operation
         target = statement.targets[0].id
         g = _load(self.namer.adjoint(target))
@@ -55,18 +56,35 @@ class ChainRule:
             Contribution(c.target, self._shape_from_representative(c.expression))
             for c in contributions
         ]
-        reads = set()
+        values, shapes = set(), set()
         expressions = [c.expression for c in contributions]
         expressions += [p.value for p in facts.prelude]
         for expression in expressions:
+            shape_arguments = self._shape_arguments(expression)
             for node in ast.walk(expression):
                 if (
                     isinstance(node, ast.Name)
                     and node.id != g.id
                     and node.id not in self.context.injected
                 ):
-                    reads.add(target if node.id == _RESULT else node.id)
-        return contributions, reads
+                    name = target if node.id == _RESULT else node.id
+                    (shapes if node in shape_arguments else values).add(name)
+        return contributions, values, shapes
+
+    def _shape_arguments(self, expression: ast.expr) -> set:
+        """The names in ``expression`` that a runtime helper reads only for their types, shapes and dtypes:
+        ``runtime.stand_in`` of the value gives the same result there."""
+        found = set()
+        for node in ast.walk(expression):
+            for helper, position in _SHAPE_ONLY.items():
+                if (
+                    is_runtime_call(node, helper)
+                    and mentions(node.func, self.context.runtime)
+                    and position < len(node.args)
+                    and isinstance(node.args[position], ast.Name)
+                ):
+                    found.add(node.args[position])
+        return found
 
     def _is_active(self, atom: ast.expr) -> bool:
         return isinstance(atom, ast.Name) and atom.id in self.plan.active

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ... import runtime
 from ...analysis.defuse import assignments
 from ...analysis.defuse import parameters as _parameters
 from ...analysis.normal_form import is_loop_exit
@@ -30,6 +31,7 @@ class ForwardSweep:
         self.facts = plan.facts
         self.namer = plan.namer
         self.tape = plan.tape
+        self.stand_ins: list = []  # (name, the push of a stand-in of its shape)
 
     def sweep(self, body: list, depth: int) -> list:
         out = []
@@ -57,7 +59,7 @@ class ForwardSweep:
     def _assignment(self, statement: ast.Assign, depth: int) -> list:
         out = []
         if self.plan.saves(statement):
-            out.append(self.tape.push(_load(statement.targets[0].id)))
+            out.append(self._save(statement.targets[0].id))
         facts = self.facts[statement]
         if facts.call is None:
             return out + [statement]
@@ -68,6 +70,23 @@ class ForwardSweep:
         if depth > 0:
             out.append(self.tape.push(_load(facts.pullback)))
         return out
+
+    def _save(self, name: str) -> ast.Expr:
+        """Push the value ``name`` holds before it is overwritten; where the backward sweep reads it only for
+        its shape, a stand-in that holds no data (``_rt.stand_in``)."""
+        if not self.plan.keeps_shape_only(name):
+            return self.tape.push(_load(name))
+        stand_in = _call(self.plan.context.reference(runtime.stand_in), _load(name))
+        saved = self.tape.push(stand_in)
+        self.stand_ins.append((name, saved))
+        return saved
+
+    def keep_values_of_zeroed(self) -> None:
+        """Push the values themselves of the names that, as the backward sweep turned out, shape a zero
+        cotangent (a zero cotangent takes its primal's type and dtype, not only its shape)."""
+        for name, saved in self.stand_ins:
+            if name in self.plan.zeroed:
+                saved.value = self.tape.push(_load(name)).value
 
     def _branch(self, statement: ast.If, depth: int) -> list:
         test = self.namer.fresh("_c")

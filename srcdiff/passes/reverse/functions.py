@@ -87,7 +87,8 @@ class ReverseMode:
     def build(
         self, name: str, returned: str, with_value: bool, aux: str | None = None
     ) -> ast.FunctionDef:
-        forward = ForwardSweep(self.plan).sweep(self.function.body, 0)
+        forward_sweep = ForwardSweep(self.plan)
+        forward = forward_sweep.sweep(self.function.body, 0)
         live: set = set()
         seed, value_name = self._seed(returned, with_value, live)
         backward_sweep = BackwardSweep(self.plan)
@@ -98,6 +99,7 @@ class ReverseMode:
             if adjoint not in live:
                 backward.append(backward_sweep.zero(adjoint))
             results.append(_load(adjoint))
+        forward_sweep.keep_values_of_zeroed()
         gradient = results[0] if len(results) == 1 else ast.Tuple(elts=results, ctx=ast.Load())
         if aux is not None:  # has_aux: ((value, aux), gradient), or (gradient, aux)
             value = (
@@ -141,7 +143,8 @@ class ReverseMode:
         ``wrt``). It restores the forward sweep's values as it goes, so each pullback is called once. With
         ``aux``, the function returns ``(result, pullback, aux)``.
         """
-        forward = ForwardSweep(self.plan).sweep(self.function.body, 0)
+        forward_sweep = ForwardSweep(self.plan)
+        forward = forward_sweep.sweep(self.function.body, 0)
         adjoint = self.namer.adjoint(returned)
         live = {adjoint} if returned in self.plan.active else set()
         backward_sweep = BackwardSweep(self.plan)
@@ -153,6 +156,7 @@ class ReverseMode:
                 backward.append(backward_sweep.zero(param_adjoint))
             results.append(_load(param_adjoint))
         backward.append(ast.Return(value=ast.Tuple(elts=results, ctx=ast.Load())))
+        forward_sweep.keep_values_of_zeroed()
         prologue = self._prologue()
         outer = set(_parameters(self.function)) | stored_names(prologue + forward)
         shared = sorted(stored_names(backward) & outer)

@@ -63,10 +63,10 @@ class Plan:
         self.representatives = shape_representatives(function, self.shapes)
         self.facts = Facts(function, activity)
         self._readers: dict = {}  # name -> facts of the statements whose backward sweep reads it
+        self.zeroed: set = set()  # names the backward sweep reads to shape a zero cotangent
         self.needed = self._plan_all()
         self.saved = self._saved_names()
         self._mark_first_definitions()
-        self.zeroed: set = set()  # names the backward sweep reads to shape a zero cotangent
 
     def _read_by(self, name: str, statement: ast.stmt) -> None:
         self._readers.setdefault(name, []).append(self.facts[statement])
@@ -74,23 +74,31 @@ class Plan:
     def _plan_all(self) -> set:
         """Plan every active assignment's adjoint; return the primal names the backward sweep reads."""
         needed = set()
+        values, shapes = set(), set()  # names read for their values, and for their shapes alone
         chain_rule = ChainRule(self)
         for statement in assignments(self.function.body):
             if statement.targets[0].id not in self.active:
                 continue
             facts = self.facts[statement]
-            facts.contributions, reads = chain_rule.contributions(statement, facts)
-            needed |= reads
-            for name in reads:
+            facts.contributions, value_reads, shape_reads = chain_rule.contributions(
+                statement, facts
+            )
+            values |= value_reads
+            shapes |= shape_reads
+            for name in value_reads | shape_reads:
+                needed.add(name)
                 self._read_by(name, statement)
         for node in ast.walk(self.function):
             if isinstance(node, ast.For):
                 needed.add(node.iter.id)
+                values.add(node.iter.id)
                 self._read_by(node.iter.id, node)
         # undoing ``y[i] = v`` backward writes the saved values back at ``i``: the index as it was then;
         # undoing ``items.append(v)`` pops from the list that was appended to, whichever ``items`` holds now
         for statement in assignments(self.function.body):
             operation = self.facts[statement].operation
+            if operation is not None and operation.kind in ("append", "setitem"):
+                values.add(statement.targets[0].id)  # changed in place: its own value is kept
             if operation is not None and operation.kind == "append":
                 needed.add(statement.targets[0].id)
                 self._read_by(statement.targets[0].id, statement)
@@ -101,8 +109,16 @@ class Plan:
             ):
                 for name in {n.id for n in ast.walk(operation.index) if isinstance(n, ast.Name)}:
                     needed.add(name)
+                    values.add(name)
                     self._read_by(name, statement)
+        self._read_for_shape = set() if self.scalar else shapes - values - self.containers
         return needed
+
+    def keeps_shape_only(self, name: str) -> bool:
+        """Whether the tape may keep a stand-in of ``name``'s shape instead of its value: the backward sweep
+        reads it only where its shape alone matters, and no zero cotangent is shaped like it (``zeroed``, known
+        once the backward sweep is written)."""
+        return name in self._read_for_shape and name not in self.zeroed
 
     def _saved_names(self) -> set:
         """Names the backward sweep reads that the forward sweep may overwrite: they go on the tape."""
