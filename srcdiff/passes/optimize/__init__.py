@@ -1,0 +1,59 @@
+"""Clean-up of generated code: what a person writing the gradient by hand would not write.
+
+The last pass before code generation; it runs on the function the reverse or forward pass built. In order:
+
+- ``propagation``: a name assigned a number once is replaced by the number (``by = 1.0``), and after the
+  other clean-ups a copy (``b_t1 = by``) by what it copies;
+- ``simplify``: constants fold (``3 - 1`` is ``2``, ``x ** 1`` is ``x``, ``g * 1.0`` is ``g``);
+- ``dead_code``: assignments whose values nobody reads are removed;
+- ``reductions``: the scalar cotangent of a full reduction is not spread over an array where a product spreads
+  it anyway;
+- ``fusion``: ``a = e1`` then ``a = a + e2`` is one assignment, ``a = e1 + e2``, and a forward-sweep temporary
+  read once, by the next statement, is folded into it.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from ...vocabulary import is_seed
+from .dead_code import remove_dead_assignments
+from .fusion import fuse_accumulations, inline_single_use
+from .propagation import propagate_constants, propagate_copies
+from .reductions import keep_reductions_scalar
+from .simplify import Simplify
+
+__all__ = [
+    "optimize",
+    "Simplify",
+    "fuse_accumulations",
+    "inline_single_use",
+    "keep_reductions_scalar",
+    "propagate_constants",
+    "propagate_copies",
+    "remove_dead_assignments",
+]
+
+
+def optimize(
+    function: ast.FunctionDef, keep: set, resolve=lambda node: None, primal: frozenset = frozenset()
+) -> ast.FunctionDef:
+    """The gradient function with the clean-ups above applied; names in ``keep`` are never removed.
+    ``resolve`` maps a called name to its object, so that calls known to be pure can be dropped when unused;
+    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics.
+    """
+    function = copy.deepcopy(function)
+    propagate_constants(function)
+    function = Simplify(primal).visit(function)
+    function.body = remove_dead_assignments(function.body, keep, resolve)
+    propagate_copies(function)
+    keep_reductions_scalar(function)
+    function.body = fuse_accumulations(function.body)
+    forward_end = next((i for i, s in enumerate(function.body) if is_seed(s)), len(function.body))
+    read_later = {
+        n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)
+    }
+    forward = inline_single_use(function.body[:forward_end], keep | read_later)
+    function.body = forward + function.body[forward_end:]
+    return ast.fix_missing_locations(function)

@@ -1,0 +1,29 @@
+"""Removal of assignments whose values nobody reads, unless computing them may have an effect."""
+
+from __future__ import annotations
+
+import ast
+
+from ...analysis.defuse import reads
+from ...analysis.effects import has_effects
+
+
+def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
+    """Drop top-level assignments whose targets are never read afterwards (straight-line part only), unless
+    computing the value may have an effect (a call of the user's, ``print``, a tape's push or pop).
+    """
+    reads_after: set = set(live_out)
+    kept = []
+    for statement in reversed(body):
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
+            name = statement.targets[0].id
+            if name not in reads_after and not has_effects(statement.value, resolve):
+                continue
+            reads_after.discard(name)
+        reads_after |= reads(statement)
+        kept.append(statement)
+    return list(reversed(kept))
