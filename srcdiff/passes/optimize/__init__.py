@@ -5,7 +5,8 @@ The last pass before code generation; it runs on the function the reverse or for
 - ``propagation``: a name assigned a number once is replaced by the number (``by = 1.0``), and after the
   other clean-ups a copy (``b_t1 = by``) by what it copies;
 - ``simplify``: constants fold (``3 - 1`` is ``2``, ``x ** 1`` is ``x``, ``g * 1.0`` is ``g``);
-- ``dead_code``: assignments whose values nobody reads are removed;
+- ``dead_code``: assignments whose values nobody reads are removed, and at the end the comments whose
+  statements are all gone;
 - ``reductions``: the scalar cotangent of a full reduction is not spread over an array where a product spreads
   it anyway;
 - ``fusion``: ``a = e1`` then ``a = a + e2`` is one assignment, ``a = e1 + e2``, and a forward-sweep temporary
@@ -18,7 +19,7 @@ import ast
 import copy
 
 from ...vocabulary import is_seed
-from .dead_code import remove_dead_assignments
+from .dead_code import drop_orphan_comments, remove_dead_assignments
 from .fusion import fuse_accumulations, inline_single_use
 from .propagation import propagate_constants, propagate_copies
 from .reductions import keep_reductions_scalar
@@ -26,6 +27,7 @@ from .simplify import Simplify
 
 __all__ = [
     "optimize",
+    "drop_orphan_comments",
     "Simplify",
     "fuse_accumulations",
     "inline_single_use",
@@ -55,5 +57,5 @@ def optimize(
         n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)
     }
     forward = inline_single_use(function.body[:forward_end], keep | read_later)
-    function.body = forward + function.body[forward_end:]
+    function.body = drop_orphan_comments(forward + function.body[forward_end:])
     return ast.fix_missing_locations(function)

@@ -6,6 +6,7 @@ import ast
 
 from ...analysis.defuse import reads
 from ...analysis.effects import has_effects
+from ...vocabulary import is_comment
 
 
 def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
@@ -27,3 +28,21 @@ def remove_dead_assignments(body: list, live_out: set, resolve) -> list:
         reads_after |= reads(statement)
         kept.append(statement)
     return list(reversed(kept))
+
+
+def drop_orphan_comments(body: list) -> list:
+    """Drop each comment that no statement of its own follows (in every block): the next statement is another
+    comment or a ``return``, or the block ends."""
+    kept = []
+    for index, statement in enumerate(body):
+        for field in ("body", "orelse"):
+            block = getattr(statement, field, None)
+            if isinstance(block, list) and block:
+                setattr(statement, field, drop_orphan_comments(block) or [ast.Pass()])
+        following = body[index + 1] if index + 1 < len(body) else None
+        if is_comment(statement) and (
+            following is None or is_comment(following) or isinstance(following, ast.Return)
+        ):
+            continue
+        kept.append(statement)
+    return kept
