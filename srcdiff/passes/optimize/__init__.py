@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ...naming import NamingConvention
 from ...vocabulary import is_seed
 from .dead_code import drop_orphan_comments, remove_dead_assignments
 from .fusion import fuse_accumulations, inline_single_use
@@ -39,14 +40,21 @@ __all__ = [
 
 
 def optimize(
-    function: ast.FunctionDef, keep: set, resolve=lambda node: None, primal: frozenset = frozenset()
+    function: ast.FunctionDef,
+    keep: set,
+    resolve=lambda node: None,
+    primal: frozenset = frozenset(),
+    namer=None,
 ) -> ast.FunctionDef:
     """The gradient function with the clean-ups above applied; names in ``keep`` are never removed.
     ``resolve`` maps a called name to its object, so that calls known to be pure can be dropped when unused;
-    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics.
+    ``primal`` holds the user's names (and the normal form's), whose values keep numpy's copy semantics;
+    ``namer`` is the ``Namer`` that named the generated code, which tells which names it made up (without it,
+    ``NamingConvention`` reads that from the names).
     """
+    names = namer if namer is not None else NamingConvention(primal)
     function = copy.deepcopy(function)
-    propagate_constants(function)
+    propagate_constants(function, names.is_adjoint)
     function = Simplify(primal).visit(function)
     function.body = remove_dead_assignments(function.body, keep, resolve)
     propagate_copies(function)

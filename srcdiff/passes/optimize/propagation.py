@@ -50,8 +50,10 @@ def propagate_copies(function: ast.FunctionDef) -> None:
     ]
 
 
-def propagate_constants(function: ast.FunctionDef) -> None:
-    """Replace a name assigned a number once, at the top level, by the number (``by = 1.0``)."""
+def propagate_constants(function: ast.FunctionDef, is_adjoint) -> None:
+    """Replace an adjoint assigned a number once, at the top level, by the number (``by = 1.0``); the user's
+    names keep their numbers. ``is_adjoint`` tells an adjoint from other names (``Namer.is_adjoint``).
+    """
     params = set(parameters(function))
     stores: dict = {}
     for node in ast.walk(function):
@@ -72,7 +74,7 @@ def propagate_constants(function: ast.FunctionDef) -> None:
         ):
             continue
         name = statement.targets[0].id
-        if stores.get(name) != 1 or not name.startswith("b") or name in params:
+        if stores.get(name) != 1 or not is_adjoint(name) or name in params:
             continue
         replacements[name] = statement.value
         statement.value = None
