@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 import re
 
-# what ``Namer.fresh`` makes: an underscore, a stem, a number
-_TEMPORARY = re.compile(r"_[A-Za-z]+[0-9]+")
+# what ``Namer.fresh`` makes (an underscore, a stem, a number), possibly prefixed with the name of the function
+# it was inlined from (``square__t1``) or suffixed by ``Namer.unique`` (``_t1_1``)
+_TEMPORARY = re.compile(r"(?:\w+_)?_[A-Za-z]+[0-9]+(?:_[0-9]+)?")
+_UNIQUE_SUFFIX = re.compile(r"_[0-9]+$")
 
 
 def names_in(node: ast.AST) -> set:
@@ -77,16 +79,21 @@ class Namer:
         """Whether ``adjoint`` made ``name``."""
         return name in self._primals
 
+    def is_written(self, name: str) -> bool:
+        """Whether ``name`` is one the user wrote (or a renamed version of one): not one this Namer made up."""
+        return not self.is_temporary(name) and not self.is_adjoint(name)
+
 
 class NamingConvention:
     """What generated names say about themselves, for code whose ``Namer`` is not at hand; answers the same
     questions as a ``Namer``.
 
     ``primal`` holds the names of the code being differentiated (the user's and its normal form's). A temporary
-    is spelled as ``Namer.fresh`` spells it (``_t1``); an adjoint is ``b`` and a primal name, possibly with the
+    is spelled as ``Namer.fresh`` spells it (``_t1``). An adjoint is ``b`` and a primal name, possibly with the
     suffix ``unique`` adds (``bx``, ``b_t1``, ``bx_1``), and is not itself a primal name: the ``Namer`` hands out
-    adjoints after the primal names are taken. A name of the user's spelled like a temporary (``_t1``) passes for
-    one."""
+    adjoints after the primal names are taken. Where the names cannot tell, each answer errs on the side that
+    leaves the code as it is: a user's ``_t1`` passes for a temporary and is not written, a user's ``beta`` next
+    to ``eta`` is not an adjoint and, spelled like one, is not written either."""
 
     def __init__(self, primal):
         self.primal = frozenset(primal)
@@ -95,7 +102,14 @@ class NamingConvention:
         return _TEMPORARY.fullmatch(name) is not None
 
     def is_adjoint(self, name: str) -> bool:
-        if name in self.primal or not name.startswith("b"):
-            return False
+        return name not in self.primal and self._spelled_as_adjoint(name)
+
+    def is_written(self, name: str) -> bool:
+        # the code differentiated may itself be generated (a gradient, for a Hessian): its adjoints are primal
+        return not self.is_temporary(name) and not self._spelled_as_adjoint(name)
+
+    def _spelled_as_adjoint(self, name: str) -> bool:
         stem = name[1:]
-        return stem in self.primal or re.sub(r"_[0-9]+$", "", stem) in self.primal
+        return name.startswith("b") and (
+            stem in self.primal or _UNIQUE_SUFFIX.sub("", stem) in self.primal
+        )

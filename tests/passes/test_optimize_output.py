@@ -115,3 +115,49 @@ def test_adjoints_are_told_by_their_names_without_a_namer():
 
 
 # ---- the user's names survive in the forward sweep ----------------------------------------------------------
+
+
+def matrix_inverse_quadratic(A, b):
+    M = A @ A.T + 2.0 * np.eye(A.shape[0])
+    return b @ np.linalg.inv(M) @ b
+
+
+def kl_divergence(p, logits_q):
+    q = np.exp(logits_q) / np.sum(np.exp(logits_q))
+    return np.sum(p * (np.log(p) - np.log(q)))
+
+
+def _user_names(function) -> set:
+    tree = ast.parse(srcdiff.source(function, stage="parsed", format=False))
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+
+
+@pytest.mark.parametrize(
+    "function, args, wrt",
+    [
+        (matrix_inverse_quadratic, (np.array([[1.0, 0.5], [-0.3, 2.0]]), np.array([0.7, -1.2])), 0),
+        (kl_divergence, (np.array([0.2, 0.3, 0.5]), np.array([0.1, -0.4, 1.3])), 1),
+        (alias_read_after_update, (0.75,), 0),
+        (float_alias_read_after_update, (1.5,), 0),
+    ],
+)
+def test_adjoints_speak_of_names_in_the_code(function, args, wrt):
+    """Where the backward sweep has ``bz`` for a name ``z`` of the user's, the forward sweep assigns ``z``."""
+    source = srcdiff.source(function, wrt, format=False)
+    words = set(source.replace("(", " ").replace(")", " ").replace(",", " ").split())
+    spoken_of = {name for name in _user_names(function) if "b" + name in words}
+    assert spoken_of and spoken_of <= _assigned(function, wrt=wrt)
+    testing.assert_grad(function, *args, wrt=wrt)
+
+
+def test_written_names_are_told_from_made_up_ones():
+    namer = Namer({"x", "z"})
+    temporary, adjoint = namer.fresh(), namer.adjoint("z")
+    assert namer.is_written("z") and namer.is_written(namer.unique("z"))  # z_1 renames z
+    assert not namer.is_written(temporary) and not namer.is_written(adjoint)
+    # a Hessian's code is a gradient: its adjoints, temporaries and inlined helpers' temporaries are primal
+    names = NamingConvention({"x", "z", "_t4", "b_t4", "bz", "square_x", "square__t1"})
+    assert names.is_written("z") and names.is_written("square_x")
+    assert not any(map(names.is_written, ["_t4", "b_t4", "bz", "square__t1"]))

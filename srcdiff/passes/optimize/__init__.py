@@ -53,17 +53,19 @@ def optimize(
     ``NamingConvention`` reads that from the names).
     """
     names = namer if namer is not None else NamingConvention(primal)
+    # the names the user wrote (and their renamed versions) stay in the code, so the adjoints speak of them
+    named = frozenset(filter(names.is_written, primal))
     function = copy.deepcopy(function)
     propagate_constants(function, names.is_adjoint)
     function = Simplify(primal).visit(function)
     function.body = remove_dead_assignments(function.body, keep, resolve)
-    propagate_copies(function)
+    propagate_copies(function, named)
     keep_reductions_scalar(function)
     function.body = fuse_accumulations(function.body)
     forward_end = next((i for i, s in enumerate(function.body) if is_seed(s)), len(function.body))
     read_later = {
         n.id for s in function.body[forward_end:] for n in ast.walk(s) if isinstance(n, ast.Name)
     }
-    forward = inline_single_use(function.body[:forward_end], keep | read_later)
+    forward = inline_single_use(function.body[:forward_end], keep | read_later | named)
     function.body = drop_orphan_comments(forward + function.body[forward_end:])
     return ast.fix_missing_locations(function)

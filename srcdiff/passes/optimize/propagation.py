@@ -10,8 +10,9 @@ from ...analysis.defuse import parameters
 from .substitution import ReplaceAll
 
 
-def propagate_copies(function: ast.FunctionDef) -> None:
-    """Replace ``a`` by ``b`` after ``a = b`` where both names are assigned once (or ``b`` is a parameter)."""
+def propagate_copies(function: ast.FunctionDef, named: frozenset = frozenset()) -> None:
+    """Replace ``a`` by ``b`` after ``a = b`` where both names are assigned once (or ``b`` is a parameter);
+    a copy to a name in ``named`` (one the user wrote) stays."""
     params = set(parameters(function))
     stores: dict = {}
     for node in ast.walk(function):
@@ -39,6 +40,7 @@ def propagate_copies(function: ast.FunctionDef) -> None:
         # and the alias has no value before the copy (it is not a parameter), so every read of it is replaced
         if (
             alias in params
+            or alias in named
             or stores.get(alias) != 1
             or original_stores != (0 if original in params else 1)
         ):
