@@ -51,13 +51,16 @@ class Namer:
                 self._temporaries.add(name)
                 return name
 
-    def unique(self, name: str) -> str:
-        """``name`` itself if free, else ``name_1``, ``name_2``..."""
+    def unique(self, name: str, temporary: bool = False) -> str:
+        """``name`` itself if free, else ``name_1``, ``name_2``...; ``temporary`` marks it as one of the
+        temporaries (a helper's ``_t1`` inlined as ``square__t1``)."""
         candidate, index = name, 0
         while candidate in self.taken:
             index += 1
             candidate = f"{name}_{index}"
         self.taken.add(candidate)
+        if temporary:
+            self._temporaries.add(candidate)
         return candidate
 
     def adjoint(self, name: str) -> str:
@@ -72,7 +75,7 @@ class Namer:
         return self._primals[adjoint]
 
     def is_temporary(self, name: str) -> bool:
-        """Whether ``fresh`` made ``name``."""
+        """Whether ``fresh`` made ``name`` (or ``unique``, told it is a temporary)."""
         return name in self._temporaries
 
     def is_adjoint(self, name: str) -> bool:

@@ -157,6 +157,7 @@ def test_written_names_are_told_from_made_up_ones():
     temporary, adjoint = namer.fresh(), namer.adjoint("z")
     assert namer.is_written("z") and namer.is_written(namer.unique("z"))  # z_1 renames z
     assert not namer.is_written(temporary) and not namer.is_written(adjoint)
+    assert not namer.is_written(namer.unique("square__t1", temporary=True))
     # a Hessian's code is a gradient: its adjoints, temporaries and inlined helpers' temporaries are primal
     names = NamingConvention({"x", "z", "_t4", "b_t4", "bz", "square_x", "square__t1"})
     assert names.is_written("z") and names.is_written("square_x")

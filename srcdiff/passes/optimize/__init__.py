@@ -2,15 +2,16 @@
 
 The last pass before code generation; it runs on the function the reverse or forward pass built. In order:
 
-- ``propagation``: a name assigned a number once is replaced by the number (``by = 1.0``), and after the
-  other clean-ups a copy (``b_t1 = by``) by what it copies;
+- ``propagation``: an adjoint assigned a number once is replaced by the number (``by = 1.0``), and after the
+  other clean-ups a copy (``b_t1 = by``) by what it copies, unless the copy is a name the user wrote;
 - ``simplify``: constants fold (``3 - 1`` is ``2``, ``x ** 1`` is ``x``, ``g * 1.0`` is ``g``);
 - ``dead_code``: assignments whose values nobody reads are removed, and at the end the comments whose
   statements are all gone;
 - ``reductions``: the scalar cotangent of a full reduction is not spread over an array where a product spreads
   it anyway;
 - ``fusion``: ``a = e1`` then ``a = a + e2`` is one assignment, ``a = e1 + e2``, and a forward-sweep temporary
-  read once, by the next statement, is folded into it.
+  read once, by the next statement, is folded into it; a name the user wrote is never folded away, so the
+  backward sweep's ``bz`` always has its ``z``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def optimize(
     keep: set,
     resolve=lambda node: None,
     primal: frozenset = frozenset(),
+    *,
     namer=None,
 ) -> ast.FunctionDef:
     """The gradient function with the clean-ups above applied; names in ``keep`` are never removed.
