@@ -63,7 +63,11 @@ def reverse_function(
     adjoint = build(reverse, returned, aux)
     stages["adjoint"].append(codegen.to_source(adjoint))
     final = optimize(
-        adjoint, keep={reverse.tape}, resolve=context.resolve, primal=frozenset(local_names(normal))
+        adjoint,
+        keep={reverse.tape},
+        resolve=context.resolve,
+        primal=frozenset(local_names(normal)),
+        namer=context.namer,
     )
     stages["optimized"].append(codegen.to_source(final))
     return final
@@ -173,7 +177,10 @@ def inline_calls(body: list, context: Context, calling: tuple) -> list:
         returned = returned_name(callee_normal, callee_context)
         inner = inline_calls(callee_normal.body[:-1], callee_context, calling + (callee,))
         renames = {
-            name: context.namer.unique(f"{callee.__name__.strip('<>')}_{name}")
+            name: context.namer.unique(
+                f"{callee.__name__.strip('<>')}_{name}",
+                temporary=callee_context.namer.is_temporary(name),
+            )
             for name in sorted(local_names(callee_normal))
         }
         arguments = bind_arguments(callee, operation.args, operation.keywords, context)

@@ -3,7 +3,7 @@
 Branches and loops keep their shape: the tangents are computed in the same pass as the values, so nothing
 needs saving. Calls to the user's functions go to their generated jvp functions.
 
-What the pass writes (from the normal form, before ``passes/optimize.py`` runs: ``stage="adjoint"``):
+What the pass writes (from the normal form, before ``passes/optimize/`` runs: ``stage="adjoint"``):
 
 >>> import numpy as np, srcdiff
 >>> def f(x):

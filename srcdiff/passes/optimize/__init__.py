@@ -12,6 +12,43 @@ The last pass before code generation; it runs on the function the reverse or for
 - ``fusion``: ``a = e1`` then ``a = a + e2`` is one assignment, ``a = e1 + e2``, and a forward-sweep temporary
   read once, by the next statement, is folded into it; a name the user wrote is never folded away, so the
   backward sweep's ``bz`` always has its ``z``.
+
+What the reverse pass wrote (``stage="adjoint"``), and the same function after this pass:
+
+>>> import srcdiff
+>>> def f(x):
+...     y = x ** 3
+...     z = y * 2.0
+...     return z + x
+>>> print(srcdiff.source(f, stage="adjoint"))
+def df_dx(x):
+    y = x**3
+    z = y * 2.0
+    _t1 = z + x
+    b_t1 = 1.0 if type(_t1) is float else _rt.seed(_t1)
+    # grad of: return z + x
+    bz = b_t1
+    bx = b_t1
+    # grad of: z = y * 2.0
+    by = bz * 2.0
+    # grad of: y = x ** 3
+    bx = bx + by * 3 * x ** (3 - 1 + (3 == 0))
+    return bx
+<BLANKLINE>
+>>> print(srcdiff.source(f))
+def df_dx(x):
+    y = x**3
+    z = y * 2.0
+    _t1 = z + x
+    b_t1 = 1.0 if type(_t1) is float else _rt.seed(_t1)
+    # grad of: return z + x
+    bx = b_t1
+    # grad of: z = y * 2.0
+    by = b_t1 * 2.0
+    # grad of: y = x ** 3
+    bx = bx + by * 3 * x**2
+    return bx
+<BLANKLINE>
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Before (normal form)::
     y = _t1 + _t2
     return y
 
-After (``passes/optimize.py`` then folds the copies and constants)::
+After (``passes/optimize/`` then folds the copies and constants)::
 
     _t1 = x ** 3
     _t2 = 2 * x
@@ -35,7 +35,7 @@ The modules, in the order they run:
 - ``functions.py``: ``ReverseMode``, which builds the gradient and vjp functions;
 - ``scalar.py``: whether a function computes with Python numbers only.
 
-What the pass writes, before ``passes/optimize.py`` runs (``stage="adjoint"``):
+What the pass writes, before ``passes/optimize/`` runs (``stage="adjoint"``):
 
 >>> import numpy as np, srcdiff
 >>> def f(x):
