@@ -75,14 +75,19 @@ def contains_comment(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Name) and n.id == COMMENT for n in ast.walk(node))
 
 
+def append(items: str, value: ast.expr) -> ast.Call:
+    """``items.append(value)``: a list grows (the user's list, or a tape)."""
+    return method(items, "append", value)
+
+
+def pop(items: str) -> ast.Call:
+    """``items.pop()``: a list gives back its last item (the user's list, or a tape)."""
+    return method(items, "pop")
+
+
 def push(tape: str, value: ast.expr) -> ast.Expr:
     """``tape.append(value)``: the forward sweep saves a value the backward sweep will need."""
-    return ast.Expr(value=method(tape, "append", value))
-
-
-def pop(tape: str) -> ast.Call:
-    """``tape.pop()``: the backward sweep takes back the last value saved."""
-    return method(tape, "pop")
+    return ast.Expr(value=append(tape, value))
 
 
 def new_tape(tape: str) -> ast.Assign:
@@ -92,10 +97,19 @@ def new_tape(tape: str) -> ast.Assign:
 
 def is_pop(expression: ast.AST) -> bool:
     """Whether ``expression`` is a call of a ``pop`` method (of a tape, or of a list in the user's code)."""
+    return _is_method_call(expression, "pop")
+
+
+def is_append(expression: ast.AST) -> bool:
+    """Whether ``expression`` is a call of an ``append`` method (of a tape, or of a list)."""
+    return _is_method_call(expression, "append")
+
+
+def _is_method_call(expression: ast.AST, name: str) -> bool:
     return (
         isinstance(expression, ast.Call)
         and isinstance(expression.func, ast.Attribute)
-        and expression.func.attr == "pop"
+        and expression.func.attr == name
     )
 
 

@@ -12,6 +12,7 @@ import inspect
 import textwrap
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..vocabulary import RESULT
 from .function import ParsedFunction
 from .matching import _matching
 
@@ -130,7 +131,7 @@ def _stale_source_error(name, filename, lineno):
 
 
 # names that stand for something else inside srcdiff's passes: a user's variable of that name is renamed
-_RESERVED = ("__result__",)
+_RESERVED = (RESULT,)
 
 
 def _rename_reserved(parsed: ParsedFunction) -> None:

@@ -33,10 +33,10 @@ from ...analysis.defuse import parameters
 from ...analysis.normal_form import is_loop_exit
 from ...rules.templates import bind_arguments
 from ...vocabulary import RESULT as _RESULT
+from ...vocabulary import append, pop
 from ...vocabulary import assign as _assign
 from ...vocabulary import call as _call
 from ...vocabulary import load as _load
-from ...vocabulary import method as _method
 from ...vocabulary import rename as _rename
 from ...vocabulary import store as _store
 from .terms import TangentTerms
@@ -130,8 +130,8 @@ class ForwardMode:
             return self._call_statement(statement, operation, tangent)
         if operation.kind == "append":
             item = operation.args[1]
-            append = _method(tangent, "append", self._tangent_or_zero(item))
-            return [_in_place(statement, operation), ast.Expr(value=append)]
+            grow = append(tangent, self._tangent_or_zero(item))
+            return [_in_place(statement, operation), ast.Expr(value=grow)]
         if operation.kind == "setitem":
             value = operation.args[1]
             update = _call(
@@ -174,11 +174,11 @@ class ForwardMode:
         items = operation.args[0].id
         primal = ast.Assign(
             targets=[_store(target)],
-            value=_method(items, "pop"),
+            value=pop(items),
         )
         out = [ast.copy_location(primal, statement)]
         if items in self.active:
-            tangents = _method(self.tangent(items), "pop")
+            tangents = pop(self.tangent(items))
             out.append(_assign(self.tangent(target), tangents))
         return out
 
@@ -236,7 +236,7 @@ def _in_place(statement: ast.Assign, operation: Operation) -> ast.stmt:
     ``xs.append(v)``."""
     name = statement.targets[0].id
     if operation.kind == "append":
-        call = _method(name, "append", copy.deepcopy(operation.args[1]))
+        call = append(name, copy.deepcopy(operation.args[1]))
         return ast.copy_location(ast.Expr(value=call), statement)
     target = ast.Subscript(value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store())
     return ast.copy_location(

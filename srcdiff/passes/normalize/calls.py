@@ -19,7 +19,7 @@ from ...errors import UnsupportedSyntaxError
 from ...parsing import parse_function
 from ...analysis import aliasing
 from ...analysis.defuse import parameters
-from ...vocabulary import is_comment, is_pop, load
+from ...vocabulary import is_append, is_comment, is_pop, load
 
 # ndarray method -> numpy function taking the array first
 ARRAY_METHODS = {
@@ -116,9 +116,7 @@ class Calls:
     def _is_list_append(self, value) -> bool:
         """``items.append(v)`` on a local list."""
         return (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Attribute)
-            and value.func.attr == "append"
+            is_append(value)
             and isinstance(value.func.value, ast.Name)
             and value.func.value.id in self.flat.local_names
             and len(value.args) == 1

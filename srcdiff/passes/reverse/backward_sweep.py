@@ -16,9 +16,8 @@ from ...analysis.normal_form import is_loop_exit
 from ...vocabulary import RESULT as _RESULT
 from ...vocabulary import assign as _assign
 from ...vocabulary import call as _call
-from ...vocabulary import comment, is_pop
+from ...vocabulary import comment, is_pop, pop
 from ...vocabulary import load as _load
-from ...vocabulary import method as _method
 from ...vocabulary import rename as _rename
 from ...vocabulary import store as _store
 from .accumulation import Accumulator
@@ -88,7 +87,7 @@ class BackwardSweep:
         operation = self.facts[statement].operation
         name = statement.targets[0].id
         if operation.kind == "append":
-            return [ast.Expr(value=_method(name, "pop"))]
+            return [ast.Expr(value=pop(name))]
         if name not in self.plan.needed:
             return []
         target = ast.Subscript(

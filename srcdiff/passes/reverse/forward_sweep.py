@@ -14,6 +14,7 @@ from ... import runtime
 from ...analysis.defuse import assignments
 from ...analysis.defuse import parameters as _parameters
 from ...analysis.normal_form import is_loop_exit
+from ...vocabulary import append
 from ...vocabulary import assign as _assign
 from ...vocabulary import call as _call
 from ...vocabulary import load as _load
@@ -136,7 +137,7 @@ class ForwardSweep:
         operation = self.facts[statement].operation
         name = statement.targets[0].id
         if operation.kind == "append":
-            call = _method(name, "append", copy.deepcopy(operation.args[1]))
+            call = append(name, copy.deepcopy(operation.args[1]))
             return [ast.copy_location(ast.Expr(value=call), statement)]
         out = []
         slot = ast.Subscript(
