@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from .defuse import parameters
 from .defuse import assignments
 
@@ -16,9 +18,7 @@ def shape_classes(function: ast.FunctionDef, context) -> dict:
     Shapes flow through elementwise operations with a Python number and through elementwise numpy functions.
     A name assigned values of different classes gets none, and nothing is derived from it.
     """
-    import numpy as np
-
-    elementwise = {getattr(np, name) for name in _ELEMENTWISE}
+    elementwise = unary_elementwise()
     params = parameters(function)
     statements = list(assignments(function.body))
     counts: dict = {}
@@ -100,7 +100,7 @@ def _result_class(value, classes, conflicting, elementwise, context):
             result = operand(value.args[0])
             return None if result == "scalar" else result
     if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
-        if context.resolve(value.func) in _binary_elementwise():
+        if context.resolve(value.func) in binary_elementwise():
             left, right = operand(value.args[0]), operand(value.args[1])
             if left == "scalar":
                 return right if right != "scalar" else None
@@ -109,10 +109,19 @@ def _result_class(value, classes, conflicting, elementwise, context):
     return None
 
 
-def _binary_elementwise():
-    import numpy as np
+def unary_elementwise() -> frozenset:
+    """numpy's functions of one array that work element by element (the result has the argument's shape)."""
+    return _UNARY
 
-    return {
+
+def binary_elementwise() -> frozenset:
+    """numpy's functions of two arrays that work element by element (and broadcast)."""
+    return _BINARY
+
+
+_UNARY = frozenset(getattr(np, name) for name in _ELEMENTWISE)
+_BINARY = frozenset(
+    {
         np.add,
         np.subtract,
         np.multiply,
@@ -125,3 +134,4 @@ def _binary_elementwise():
         np.arctan2,
         np.hypot,
     }
+)

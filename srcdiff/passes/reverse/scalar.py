@@ -10,50 +10,10 @@ import ast
 import builtins
 import math
 
-import numpy as np
-
 from ...context import Context
 from ...analysis.activity import Activity
+from ...analysis.shapes import binary_elementwise, unary_elementwise
 from ...analysis.defuse import assignments, parameters, stored_names
-
-# numpy functions that map scalars to scalars
-_SCALAR_NUMPY = {
-    getattr(np, name)
-    for name in (
-        "sin",
-        "cos",
-        "tan",
-        "exp",
-        "log",
-        "sqrt",
-        "tanh",
-        "sinh",
-        "cosh",
-        "square",
-        "abs",
-        "negative",
-        "log1p",
-        "expm1",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "reciprocal",
-        "exp2",
-        "log2",
-        "log10",
-        "cbrt",
-        "fabs",
-        "arcsinh",
-        "arccosh",
-        "arctanh",
-        "power",
-        "maximum",
-        "minimum",
-        "logaddexp",
-        "arctan2",
-        "hypot",
-    )
-}
 
 
 def scalar_closed(function: ast.FunctionDef, activity: Activity, context: Context) -> bool:
@@ -94,7 +54,11 @@ def _maps_scalars(callee) -> bool:
         or getattr(math, getattr(callee, "__name__", ""), None) is callee
     ):
         return True
-    return callee in _SCALAR_NUMPY or callee in (builtins.abs, builtins.float)
+    return (
+        callee in unary_elementwise()
+        or callee in binary_elementwise()
+        or callee in (builtins.abs, builtins.float)
+    )
 
 
 def _reads_free_values(function: ast.FunctionDef) -> bool:
