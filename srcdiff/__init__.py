@@ -18,8 +18,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # srcdiff.testing and srcdiff.cache load on first use: most programs never need them
-    if name in ("testing", "cache"):
+    # srcdiff.testing, srcdiff.cache and srcdiff.tree load on first use: most programs never need them
+    if name in ("testing", "cache", "tree"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
