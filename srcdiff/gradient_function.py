@@ -9,7 +9,7 @@ import inspect
 
 import numpy as np
 
-from . import codegen, compiler, runtime
+from . import codegen, compiler, runtime, tree
 from .callers import make_caller
 from .errors import InputTypeError, SrcdiffError, UnsupportedSyntaxError
 from .parsing import parse_function, require_code
@@ -95,7 +95,7 @@ class GradientFunction:
         self.compiled = None
         self.derivative = None
         self.check = compiler.not_compiled()
-        self.caller = make_caller(self, check_input) if mode == "grad" else None
+        self.caller = make_caller(self, check_tree_input) if mode == "grad" else None
 
     @property
     def positions(self) -> list:
@@ -154,19 +154,27 @@ class GradientFunction:
         return (value, gradients) if self.with_value else gradients
 
     def shape_like(self, gradients, inputs):
-        """One gradient (``single``) or a tuple of them, each with the shape and dtype of its input."""
+        """One gradient (``single``) or a tuple of them, each with the structure, shape and dtype of its
+        input."""
+        for x in inputs:  # a loop, not any(): this runs on every call
+            if isinstance(x, (list, tuple)):
+                return self._shape_like_trees(gradients, inputs)
         if len(inputs) == 1:
-            gradients = own_memory(
-                (
-                    runtime.match(
-                        gradients if not isinstance(gradients, tuple) else gradients[0], inputs[0]
-                    ),
-                ),
-                inputs,
-            )
+            gradient = gradients if not isinstance(gradients, tuple) else gradients[0]
+            gradients = own_memory((runtime.match(gradient, inputs[0]),), inputs)
         else:
             gradients = tuple(runtime.match(g, x) for g, x in zip(gradients, inputs))
         return gradients[0] if self.single else own_memory(gradients, inputs)
+
+    def _shape_like_trees(self, gradients, inputs):
+        """``shape_like`` where an input is a parameter tree: grad gives the cotangent of a single tree, vjp a
+        tuple of one."""
+        if len(inputs) == 1:
+            gradients = (gradients[0] if self.mode == "vjp" else gradients,)
+        gradients = tuple(match_tree(g, x) for g, x in zip(gradients, inputs))
+        given, structure = tree.flatten(gradients)
+        gradients = tree.unflatten(structure, own_memory(tuple(given), tuple(tree.leaves(inputs))))
+        return gradients[0] if self.single else gradients
 
     def current_signature(self):
         """The signature with the function's defaults as they are now (made again only when they changed)."""
@@ -191,14 +199,16 @@ class GradientFunction:
         bound = self.current_signature().bind(*args, **kwargs)
         bound.apply_defaults()
         values = tuple(bound.arguments[name] for name in self.wrt)
+        check = check_tree_input if self.mode in ("grad", "vjp") else check_input
         for name, value in zip(self.wrt, values):
-            check_input(value, name)
+            check(value, name)
         return values
 
 
 def own_memory(gradients: tuple, inputs: tuple) -> tuple:
     """The gradients as fresh, writable arrays: none read-only (a broadcast), none sharing memory with an input
-    or with another gradient, so that ``g *= lr`` changes that gradient alone."""
+    or with another gradient, so that ``g *= lr`` changes that gradient alone (leaf by leaf in a tree).
+    """
     out = []
     for gradient in gradients:
         if isinstance(gradient, np.ndarray) and (
@@ -211,6 +221,43 @@ def own_memory(gradients: tuple, inputs: tuple) -> tuple:
             gradient = gradient.copy()
         out.append(gradient)
     return tuple(out)
+
+
+def is_tree(value) -> bool:
+    """Whether ``value`` is a parameter tree srcdiff differentiates against: a list or tuple (of arrays,
+    numbers, and lists and tuples of them)."""
+    return isinstance(value, (list, tuple))
+
+
+def match_tree(g, x):
+    """The cotangent ``g`` with the structure of ``x`` (a tuple stays a tuple, a named tuple its class) and each
+    leaf the shape and dtype of ``x``'s."""
+    if not is_tree(x):
+        return runtime.match(g, x)
+    if not isinstance(g, (list, tuple)) or len(g) != len(x):
+        raise SrcdiffError(
+            f"the gradient of a {type(x).__name__} of {len(x)} items came back as {type(g).__name__} "
+            "(a srcdiff bug: please report it with the function)"
+        )
+    items = [match_tree(gi, xi) for gi, xi in zip(g, x)]
+    if hasattr(type(x), "_fields"):
+        return type(x)(*items)
+    return type(x)(items)
+
+
+def check_tree_input(value, name: str) -> None:
+    """``check_input`` for every leaf of a parameter tree (a list or tuple, nested as deep as need be)."""
+    if is_tree(value):
+        for index, item in enumerate(value):
+            check_tree_input(item, f"{name}[{index}]")
+        return
+    if isinstance(value, dict):
+        raise InputTypeError(
+            f"cannot differentiate with respect to {name}: it is a dict, and srcdiff differentiates "
+            "with respect to lists and tuples of arrays but not yet dicts; pass the values as a list "
+            "or tuple, or as separate arguments"
+        )
+    check_input(value, name)
 
 
 def check_input(value, name: str) -> None:

@@ -11,8 +11,10 @@ from .broadcasting import unbroadcast
 
 def zeros_like(x):
     """A zero cotangent shaped like ``x`` (a float for a scalar, a list of zeros for a list)."""
-    if isinstance(x, (list, tuple)):
-        return type(x)(zeros_like(item) for item in x)
+    if isinstance(x, tuple):  # a plain tuple for a named tuple too: cotangents hold no field names
+        return tuple(zeros_like(item) for item in x)
+    if isinstance(x, list):
+        return [zeros_like(item) for item in x]
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, np.generic):
@@ -22,8 +24,10 @@ def zeros_like(x):
 
 def add(a, b):
     """Sum two cotangents where either may be a list or tuple (elementwise) or an array."""
-    if isinstance(a, (list, tuple)):
-        return type(a)(add(p, q) for p, q in zip(a, b))
+    if isinstance(a, tuple):
+        return tuple(add(p, q) for p, q in zip(a, b))
+    if isinstance(a, list):
+        return [add(p, q) for p, q in zip(a, b)]
     return a + b
 
 
@@ -44,7 +48,7 @@ def index_add(g, x, index):
                 out[i] = add(out[i], gi)
         else:
             out[index] = add(out[index], g)
-        return type(x)(out) if isinstance(x, tuple) else out
+        return tuple(out) if isinstance(x, tuple) else out
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
     np.add.at(out, index, g)
     return out

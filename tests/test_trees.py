@@ -1,0 +1,199 @@
+"""Parameter trees: gradients with respect to lists and tuples (nested, of arrays and numbers) have the structure
+of the parameter, and srcdiff.tree takes trees apart and puts them back together.
+
+Every gradient is checked against central differences over all the leaves at once, through ``tree.ravel``.
+"""
+
+import dataclasses
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import testing, tree
+
+RNG = np.random.default_rng(7)
+Layer = namedtuple("Layer", "W b")
+
+
+def mlp(params, X, y):
+    h = X
+    for W, b in params[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = params[-1]
+    return np.mean((h @ W + b - y) ** 2)
+
+
+def affine(params, x):
+    W, b = params
+    return np.sum(np.sin(W @ x + b))
+
+
+def polynomial(coefficients, x):
+    total = 0.0
+    for power in range(len(coefficients)):
+        total = total + coefficients[power] * x**power
+    return total
+
+
+def nested(weights, x):
+    (a, b), c = weights
+    return np.sum(a * x) + b * c[0] - c[1] ** 2
+
+
+def _layers(sizes, kind=tuple):
+    return [
+        (
+            kind((0.5 * RNG.standard_normal((m, n)), 0.1 * RNG.standard_normal(n)))
+            if kind is tuple
+            else Layer(0.5 * RNG.standard_normal((m, n)), 0.1 * RNG.standard_normal(n))
+        )
+        for m, n in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def _assert_tree_gradient(function, args, position, gradient):
+    """``gradient`` has the structure of ``args[position]`` and agrees with central differences."""
+    vector, unravel = tree.ravel(args[position])
+
+    def flat(v):
+        return function(*args[:position], unravel(v), *args[position + 1 :])
+
+    assert tree.flatten(gradient)[1] == tree.flatten(args[position])[1]
+    for g, x in zip(tree.leaves(gradient), tree.leaves(args[position])):
+        assert np.shape(g) == np.shape(x) and isinstance(g, type(x))
+    numeric = testing.numerical_gradient(flat, (vector,), 0)
+    np.testing.assert_allclose(tree.ravel(gradient)[0], numeric, rtol=1e-6, atol=1e-8)
+
+
+CASES = {
+    "mlp, a list of (W, b) tuples": (
+        mlp,
+        lambda: (_layers([3, 4, 2]), RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2))),
+    ),
+    "mlp, a list of named tuples": (
+        mlp,
+        lambda: (
+            _layers([3, 4, 4, 1], Layer),
+            RNG.standard_normal((6, 3)),
+            RNG.standard_normal((6, 1)),
+        ),
+    ),
+    "a tuple unpacked": (
+        affine,
+        lambda: ((RNG.standard_normal((2, 3)), RNG.standard_normal(2)), RNG.standard_normal(3)),
+    ),
+    "a list of floats": (polynomial, lambda: ([1.0, -2.0, 0.5, 0.25], 1.3)),
+    "nested tuples and lists": (
+        nested,
+        lambda: (((RNG.standard_normal(3), 0.7), [1.5, -0.4]), RNG.standard_normal(3)),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_gradients_of_trees_have_their_structure_and_agree_with_differences(case):
+    function, make = CASES[case]
+    args = make()
+    _assert_tree_gradient(function, args, 0, srcdiff.grad(function)(*args))
+
+
+def test_value_and_grad_with_a_tree_and_an_array():
+    args = (_layers([2, 3, 1]), RNG.standard_normal((4, 2)), RNG.standard_normal((4, 1)))
+    value, (g_params, g_X) = srcdiff.value_and_grad(mlp, wrt=("params", "X"))(*args)
+    assert value == pytest.approx(mlp(*args))
+    _assert_tree_gradient(mlp, args, 0, g_params)
+    np.testing.assert_allclose(g_X, testing.numerical_gradient(mlp, args, 1), rtol=1e-6, atol=1e-8)
+
+
+def test_vjp_with_respect_to_a_tree():
+    args = ((RNG.standard_normal((2, 3)), RNG.standard_normal(2)), RNG.standard_normal(3))
+    output, pullback = srcdiff.vjp(affine, *args)
+    gradient = pullback(1.0)
+    assert output == pytest.approx(affine(*args))
+    _assert_tree_gradient(affine, args, 0, gradient)
+
+
+def test_gradients_of_trees_are_fresh_arrays():
+    params = [(np.ones((2, 2)), np.zeros(2))]
+
+    def identity_sum(params):
+        W, b = params[0]
+        return np.sum(W) + np.sum(b)
+
+    gradient = srcdiff.grad(identity_sum)(params)
+    for g, x in zip(tree.leaves(gradient), tree.leaves(params)):
+        assert g.flags.writeable and not np.may_share_memory(g, x)
+
+
+def test_a_dict_parameter_is_refused_with_what_to_do():
+    def loss(params, x):
+        return np.sum(params["W"] * x)
+
+    with pytest.raises(srcdiff.InputTypeError, match="dict.*list or tuple"):
+        srcdiff.grad(loss)({"W": np.ones(2)}, np.ones(2))
+
+
+def test_an_integer_leaf_is_refused_where_it_is():
+    with pytest.raises(srcdiff.InputTypeError, match=r"coefficients\[1\]"):
+        srcdiff.grad(polynomial)([1.0, 2, 3.0], 0.5)
+
+
+# ---- srcdiff.tree -----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Model:
+    weights: np.ndarray
+    scale: float
+    name: str = "model"
+
+
+TREES = {
+    "dict": {"b": np.arange(3.0), "a": 2.0},
+    "list of tuples": [(np.ones((2, 2)), 1.0), (np.zeros(1), -1.0)],
+    "named tuple": Layer(np.eye(2), np.ones(2)),
+    "dataclass": Model(np.ones(3), 0.5),
+    "None inside": {"x": None, "y": [1.0, None]},
+    "a leaf": np.ones(2),
+}
+
+
+@pytest.mark.parametrize("name", TREES)
+def test_flatten_then_unflatten_gives_the_tree_back(name):
+    value = TREES[name]
+    leaves, structure = tree.flatten(value)
+    rebuilt = tree.unflatten(structure, leaves)
+    assert type(rebuilt) is type(value)
+    assert tree.flatten(rebuilt)[1] == structure
+    for a, b in zip(tree.leaves(rebuilt), leaves):
+        assert a is b
+
+
+def test_dict_leaves_come_by_sorted_key_and_the_dict_keeps_its_order():
+    leaves, structure = tree.flatten({"b": 1.0, "a": 2.0})
+    assert leaves == [2.0, 1.0]
+    assert list(tree.unflatten(structure, [3.0, 4.0])) == ["b", "a"]
+    assert tree.flatten({"a": 0.0, "b": 0.0})[1] == structure
+
+
+def test_tree_map_steps_every_leaf_and_needs_one_structure():
+    params = {"W": np.ones(2), "layers": [(1.0, 2.0)]}
+    stepped = tree.tree_map(lambda p, g: p - 0.5 * g, params, params)
+    np.testing.assert_array_equal(stepped["W"], 0.5 * np.ones(2))
+    assert stepped["layers"] == [(0.5, 1.0)]
+    with pytest.raises(ValueError, match="one structure"):
+        tree.tree_map(lambda p, g: p, params, {"W": 1.0})
+
+
+def test_ravel_keeps_shapes_and_dtypes():
+    value = {"a": np.ones((2, 3), dtype=np.float32), "b": 1.5, "c": [np.arange(2.0)]}
+    vector, unravel = tree.ravel(value)
+    assert vector.shape == (9,) and vector.dtype == float
+    back = unravel(vector * 2)
+    assert back["a"].dtype == np.float32 and back["a"].shape == (2, 3)
+    assert type(back["b"]) is float and back["b"] == 3.0
+    np.testing.assert_array_equal(back["c"][0], [0.0, 2.0])
+    with pytest.raises(ValueError):
+        unravel(np.zeros(3))
