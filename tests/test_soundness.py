@@ -40,8 +40,10 @@ def tuple_used_by_two_helpers(a, b):
     return both_items(pair) + first_squared(pair)
 
 
-@pytest.mark.parametrize("function", [tuple_reaches_a_helper_twice, list_reaches_a_helper_twice,
-                                      tuple_used_by_two_helpers])
+@pytest.mark.parametrize(
+    "function",
+    [tuple_reaches_a_helper_twice, list_reaches_a_helper_twice, tuple_used_by_two_helpers],
+)
 def test_container_cotangents_add_item_by_item(function):
     a, b = np.array([1.0, 2.0]), np.array([0.5, -1.5])
     testing.assert_grad(function, a, b, wrt=(0, 1))
@@ -58,12 +60,12 @@ def log_it(value):
 
 def result_assigned_to_underscore(x):
     _ = log_it(x)
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def result_assigned_and_never_read(x):
     unused = log_it(x)
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def called_in_a_loop(x):
@@ -74,8 +76,14 @@ def called_in_a_loop(x):
     return total
 
 
-@pytest.mark.parametrize("function, calls", [(result_assigned_to_underscore, 1),
-                                             (result_assigned_and_never_read, 1), (called_in_a_loop, 3)])
+@pytest.mark.parametrize(
+    "function, calls",
+    [
+        (result_assigned_to_underscore, 1),
+        (result_assigned_and_never_read, 1),
+        (called_in_a_loop, 3),
+    ],
+)
 def test_calls_whose_result_is_unused_still_run(function, calls):
     x = np.array([1.0, 2.0])
     gradient = srcdiff.grad(function)
@@ -87,7 +95,7 @@ def test_calls_whose_result_is_unused_still_run(function, calls):
 
 def prints(x):
     _ = print("step")
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def test_print_in_the_function_prints_in_the_gradient(capsys):
@@ -98,7 +106,7 @@ def test_print_in_the_function_prints_in_the_gradient(capsys):
 def test_pure_calls_whose_result_is_unused_are_still_removed():
     def f(x):
         unused = np.exp(x)
-        return np.sum(x ** 2)
+        return np.sum(x**2)
 
     assert "exp" not in srcdiff.source(f)
 
@@ -142,11 +150,18 @@ def index_computed_in_the_loop(x):
     for k in range(2):
         j = 2 - k
         y[j] = y[j - 1] * x[j]
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
-@pytest.mark.parametrize("function", [copy_by_multiplying_then_write, helper_copy_then_write,
-                                      constant_changed_in_place_in_a_loop, index_computed_in_the_loop])
+@pytest.mark.parametrize(
+    "function",
+    [
+        copy_by_multiplying_then_write,
+        helper_copy_then_write,
+        constant_changed_in_place_in_a_loop,
+        index_computed_in_the_loop,
+    ],
+)
 def test_in_place_updates_of_copies(function):
     x = np.array([1.0, 2.0, 3.0])
     kept = x.copy()
@@ -180,7 +195,9 @@ def for_loop_with_a_break_and_nothing_active(x):
     return x * 2.0
 
 
-@pytest.mark.parametrize("function", [while_loop_with_nothing_active, for_loop_with_a_break_and_nothing_active])
+@pytest.mark.parametrize(
+    "function", [while_loop_with_nothing_active, for_loop_with_a_break_and_nothing_active]
+)
 def test_loops_without_active_values(function):
     testing.assert_grad(function, 1.5)
 
@@ -199,7 +216,7 @@ def view_by_reshape_then_update(w):
     w = w * 1.0
     v = w.reshape(-1)
     v -= 1.0  # MARK
-    return np.sum(w ** 2)
+    return np.sum(w**2)
 
 
 def slice_view_read_after_write(x):
@@ -233,9 +250,16 @@ def _marked_line(function):
     return first + next(i for i, line in enumerate(lines) if "# MARK" in line)
 
 
-@pytest.mark.parametrize("function", [alias_then_augmented_update, view_by_reshape_then_update,
-                                      slice_view_read_after_write, row_view_read_after_write,
-                                      call_that_updates_its_argument])
+@pytest.mark.parametrize(
+    "function",
+    [
+        alias_then_augmented_update,
+        view_by_reshape_then_update,
+        slice_view_read_after_write,
+        row_view_read_after_write,
+        call_that_updates_its_argument,
+    ],
+)
 def test_updates_seen_through_another_name_are_refused_where_they_are(function):
     with pytest.raises(srcdiff.UnsupportedSyntaxError) as caught:
         srcdiff.grad(function)(np.array([1.0, 2.0, 3.0]))
@@ -275,13 +299,19 @@ def item_read_then_array_written(x):
 
 def bare_call_for_its_effect(x):
     log_it(x)
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
-@pytest.mark.parametrize("function, point", [
-    (float_alias_then_augmented_update, 1.5), (recurrence_in_place, np.array([0.5, 1.5, -1.0])),
-    (row_read_before_the_write, np.array([0.5, 1.5, -1.0])), (item_read_then_array_written, np.array([0.5, 1.5])),
-    (bare_call_for_its_effect, np.array([0.5, 1.5]))])
+@pytest.mark.parametrize(
+    "function, point",
+    [
+        (float_alias_then_augmented_update, 1.5),
+        (recurrence_in_place, np.array([0.5, 1.5, -1.0])),
+        (row_read_before_the_write, np.array([0.5, 1.5, -1.0])),
+        (item_read_then_array_written, np.array([0.5, 1.5])),
+        (bare_call_for_its_effect, np.array([0.5, 1.5])),
+    ],
+)
 def test_updates_that_no_other_live_name_sees(function, point):
     testing.assert_grad(function, point)
 
@@ -344,7 +374,9 @@ def calls_a_helper_with_a_loop(x):
 def test_second_derivative_through_a_helper_with_a_loop():
     second = srcdiff.grad(srcdiff.grad(calls_a_helper_with_a_loop))
     first = srcdiff.grad(calls_a_helper_with_a_loop)
-    assert second(2.0) == pytest.approx(testing.numerical_jvp(first, (2.0,), (1.0,), eps=1e-5), rel=1e-6)
+    assert second(2.0) == pytest.approx(
+        testing.numerical_jvp(first, (2.0,), (1.0,), eps=1e-5), rel=1e-6
+    )
 
 
 def test_third_derivatives_are_refused_with_a_clear_error():
@@ -360,7 +392,9 @@ def doubled_in_place_then_indexed_with_ellipsis(w):
 
 def test_an_expression_folded_into_a_subscript_keeps_its_parentheses():
     # the optimiser folds w + w into (w + w)[..., 0]; text printed for an earlier stage must not lose them
-    testing.assert_grad(doubled_in_place_then_indexed_with_ellipsis, np.array([[0.3, -0.2], [1.0, 0.5]]))
+    testing.assert_grad(
+        doubled_in_place_then_indexed_with_ellipsis, np.array([[0.3, -0.2], [1.0, 0.5]])
+    )
 
 
 def test_a_sum_of_hundreds_of_terms(tmp_path, monkeypatch):
@@ -378,7 +412,7 @@ def test_a_sum_of_hundreds_of_terms(tmp_path, monkeypatch):
 def repeated_index_subtracted(s, m):
     y = m.copy()
     y[[1, 1]] -= s
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 def repeated_index_assigned(x):
@@ -394,10 +428,14 @@ def repeated_index_from_a_name(x):
     return np.sum(np.sin(y))
 
 
-@pytest.mark.parametrize("function, args", [
-    (repeated_index_subtracted, (0.5, np.arange(6.0).reshape(2, 3))),
-    (repeated_index_assigned, (np.array([1.0, 2.0, 3.0]),)),
-    (repeated_index_from_a_name, (np.array([0.3, -0.4, 0.9]),))])
+@pytest.mark.parametrize(
+    "function, args",
+    [
+        (repeated_index_subtracted, (0.5, np.arange(6.0).reshape(2, 3))),
+        (repeated_index_assigned, (np.array([1.0, 2.0, 3.0]),)),
+        (repeated_index_from_a_name, (np.array([0.3, -0.4, 0.9]),)),
+    ],
+)
 def test_updates_at_repeated_positions(function, args):
     testing.assert_grad(function, *args)
 
@@ -429,10 +467,17 @@ def list_of_broadcast_sums(x, s, m, r):
     return np.sum(items)
 
 
-@pytest.mark.parametrize("function, varied", [(broadcast_by_a_constant, 3), (unpacked_difference, 1),
-                                              (list_of_broadcast_sums, 3)])
+@pytest.mark.parametrize(
+    "function, varied",
+    [(broadcast_by_a_constant, 3), (unpacked_difference, 1), (list_of_broadcast_sums, 3)],
+)
 def test_forward_mode_broadcasts_tangents_of_broadcast_operands(function, varied):
-    args = (np.array([0.3, -0.5, 1.2]), 0.7, np.arange(6.0).reshape(2, 3) * 0.1, np.array([[0.1, 0.4, -0.3]]))
+    args = (
+        np.array([0.3, -0.5, 1.2]),
+        0.7,
+        np.arange(6.0).reshape(2, 3) * 0.1,
+        np.array([[0.1, 0.4, -0.3]]),
+    )
     tangents = [None] * 4
     tangents[varied] = np.ones_like(args[varied]) if isinstance(args[varied], np.ndarray) else 1.0
     _, tangent = srcdiff.jvp(function, args, tuple(tangents))
@@ -468,7 +513,7 @@ def test_a_path_without_a_return_is_an_error_when_taken(point):
 def repeated_column_index(s, m):
     y = m.copy()
     y[:, [2, 2]] *= s
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 def repeated_pairs_of_indices(x):
@@ -477,9 +522,13 @@ def repeated_pairs_of_indices(x):
     return np.sum(y * np.arange(9.0).reshape(3, 3))
 
 
-@pytest.mark.parametrize("function, args", [
-    (repeated_column_index, (0.5, np.arange(6.0).reshape(2, 3))),
-    (repeated_pairs_of_indices, (np.array([1.0, 2.0, 3.0]),))])
+@pytest.mark.parametrize(
+    "function, args",
+    [
+        (repeated_column_index, (0.5, np.arange(6.0).reshape(2, 3))),
+        (repeated_pairs_of_indices, (np.array([1.0, 2.0, 3.0]),)),
+    ],
+)
 def test_updates_at_repeated_positions_along_any_axis(function, args):
     testing.assert_grad(function, *args)
 
@@ -514,7 +563,7 @@ def tuples_concatenated(a, b):
 def parameter_rebound_to_another_shape(x, flag):
     if flag > 0:
         x = np.ones(3) * x
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def name_first_assigned_after_an_early_return(x):
@@ -525,15 +574,26 @@ def name_first_assigned_after_an_early_return(x):
     return y
 
 
-@pytest.mark.parametrize("function, args, wrt", [
-    (layers_of_different_shapes, (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((3, 4), 0.1)), (0, 1, 2)),
-    (helper_result_used_in_some_iterations,
-     (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((2, 4), 0.1)), (0, 1, 2)),
-    (tuples_concatenated, (2.0, 3.0), (0, 1)),
-    (parameter_rebound_to_another_shape, (1.5, 1), 0),
-    (parameter_rebound_to_another_shape, (1.5, 0), 0),
-    (name_first_assigned_after_an_early_return, (1.5,), 0),
-    (name_first_assigned_after_an_early_return, (150.0,), 0)])
+@pytest.mark.parametrize(
+    "function, args, wrt",
+    [
+        (
+            layers_of_different_shapes,
+            (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((3, 4), 0.1)),
+            (0, 1, 2),
+        ),
+        (
+            helper_result_used_in_some_iterations,
+            (np.array([0.3, -0.2]), np.full((2, 3), 0.2), np.full((2, 4), 0.1)),
+            (0, 1, 2),
+        ),
+        (tuples_concatenated, (2.0, 3.0), (0, 1)),
+        (parameter_rebound_to_another_shape, (1.5, 1), 0),
+        (parameter_rebound_to_another_shape, (1.5, 0), 0),
+        (name_first_assigned_after_an_early_return, (1.5,), 0),
+        (name_first_assigned_after_an_early_return, (150.0,), 0),
+    ],
+)
 def test_loops_and_shapes(function, args, wrt):
     testing.assert_grad(function, *args, wrt=wrt)
 
@@ -555,7 +615,7 @@ def test_star_arguments_are_a_located_error(function):
 
 def stops_in_the_debugger(x):
     breakpoint()
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def test_breakpoint_in_the_function_stops_in_the_gradient(monkeypatch):
@@ -591,7 +651,9 @@ def _make_times_closure_array():
 
 
 @pytest.mark.parametrize(
-    "function", [_times_ones, _times_global_array, _make_times_closure_array()], ids=lambda f: f.__name__
+    "function",
+    [_times_ones, _times_global_array, _make_times_closure_array()],
+    ids=lambda f: f.__name__,
 )
 def test_an_array_output_from_float_arguments_is_refused(function):
     with pytest.raises(srcdiff.NonScalarOutputError):
@@ -606,3 +668,64 @@ def test_floats_with_globals_and_math_agree_with_differences():
     result = testing.check_grad(_global_float_and_math, 0.7)
     assert result.ok, str(result)
     assert isinstance(srcdiff.grad(_global_float_and_math)(0.7), float)
+
+
+# ---- a loop goes through what iterating gives, not through x[0], x[1]...: a dict's keys, a mapping's items ----
+
+
+class _Labelled:
+    """A mapping whose x[i] looks a label up (like a pandas Series with its own index), not position i."""
+
+    def __init__(self, values, labels):
+        self.values, self.labels = list(values), list(labels)
+
+    def __len__(self):
+        return len(self.values)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __getitem__(self, label):
+        return self.values[self.labels.index(label)]
+
+
+def _loop_over_keys(x, config):
+    total = 0.0
+    for key in config:
+        total = total + x * key
+    return total
+
+
+def _loop_over_items(x, series):
+    total = 0.0
+    for value in series:  # Horner's rule: the order of the items matters
+        total = total * x + value
+    return total
+
+
+@pytest.mark.parametrize(
+    "function, container",
+    [
+        (_loop_over_keys, {0: 10.0, 1: 20.0, 5: 30.0}),
+        (_loop_over_keys, {2.0, 3.0}),
+        (_loop_over_items, _Labelled([1.0, 2.0, 4.0], labels=[2, 0, 1])),
+    ],
+    ids=["dict with integer keys", "set", "mapping indexed by label"],
+)
+def test_loops_go_through_what_iteration_gives(function, container):
+    expected = testing.numerical_gradient(lambda x: function(x, container), (1.5,), 0)
+    assert srcdiff.grad(function)(1.5, container) == pytest.approx(float(expected), rel=1e-6)
+
+
+def _sum_of_squares_over_list(x, scales):
+    total = 0.0
+    for scale in scales:
+        total = total + np.sum((scale * x) ** 3)
+    return total
+
+
+def test_second_order_through_a_loop_over_a_list():
+    x, scales = np.array([0.5, -1.0]), [1.0, 2.0]
+    hessian = srcdiff.hessian(_sum_of_squares_over_list)(x, scales)
+    numeric = testing.numerical_jacobian(srcdiff.grad(_sum_of_squares_over_list), (x, scales), 0)
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-7)

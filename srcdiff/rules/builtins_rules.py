@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from .. import runtime
 from ..runtime import choice_cotangents, sequence_sum_cotangent, unbroadcast
 from .registry import defvjp, nondifferentiable
 
@@ -21,6 +22,12 @@ def to_float(g, ans, x=0.0):
 @defvjp(builtins.sum)
 def sum_of_sequence(g, ans, iterable, start=0):
     return sequence_sum_cotangent(g, iterable), unbroadcast(g, start)
+
+
+# a for loop goes through runtime.iterable(x): x itself, or list(x) for a dict, a set, a generator
+@defvjp(runtime.iterable)
+def iterable(g, ans, x):
+    return (runtime.iterable_cotangent(g, x),)
 
 
 # max(a, b, ...) and max(sequence): the cotangent goes to the value chosen

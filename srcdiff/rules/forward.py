@@ -178,6 +178,8 @@ for _helper, _positions in [
 ]:
     forward_kind(_helper, "linear", *_positions)
 forward_kind(runtime.add, "additive", 0, 1)
+forward_kind(runtime.iterable, "linear", 0)
+forward_kind(runtime.iterable_cotangent, "linear", 0)
 forward_kind(runtime.with_item, "additive", 0, 2)
 forward_kind(runtime.add_at, "additive", 0, 2)
 nondifferentiable(

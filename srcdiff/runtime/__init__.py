@@ -83,7 +83,16 @@ from .shapes import (
     transpose_cotangent,
     vstack_cotangent,
 )
-from .updates import append, pop, setitem, with_item, written_cotangent, zero_at
+from .updates import (
+    append,
+    iterable,
+    iterable_cotangent,
+    pop,
+    setitem,
+    with_item,
+    written_cotangent,
+    zero_at,
+)
 
 non_scalar_error = ValueError  # srcdiff sets its own subclass; a standalone copy keeps ValueError
 

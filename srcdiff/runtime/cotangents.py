@@ -15,6 +15,8 @@ def zeros_like(x):
         return tuple(zeros_like(item) for item in x)
     if isinstance(x, list):
         return [zeros_like(item) for item in x]
+    if isinstance(x, dict):
+        return {key: zeros_like(value) for key, value in x.items()}
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, np.generic):
@@ -28,6 +30,8 @@ def add(a, b):
         return tuple(add(p, q) for p, q in zip(a, b))
     if isinstance(a, list):
         return [add(p, q) for p, q in zip(a, b)]
+    if isinstance(a, dict):
+        return {key: add(value, b[key]) for key, value in a.items()}
     return a + b
 
 
@@ -49,6 +53,10 @@ def index_add(g, x, index):
         else:
             out[index] = add(out[index], g)
         return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        out = zeros_like(x)
+        out[index] = add(out[index], g)
+        return out
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
     np.add.at(out, index, g)
     return out

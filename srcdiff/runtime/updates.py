@@ -69,3 +69,25 @@ def written_cotangent(g, index):
     if kept.all():
         return item
     return np.where(kept, item, 0.0)
+
+
+def iterable(x):
+    """What ``for item in x`` goes through, as a sequence indexed by position: ``x`` itself for a list, tuple,
+    range or array (so items keep sharing memory with it), else ``list(x)`` (a dict's keys, a set's or a
+    generator's items, a mapping whose ``x[i]`` is not its i-th item)."""
+    if isinstance(x, (list, tuple, range, np.ndarray)):
+        return x
+    return list(x)
+
+
+def iterable_cotangent(g, x):
+    """The cotangent of ``x`` in ``iterable(x)``: ``g`` itself where ``x`` was its own sequence; none for a
+    dict, whose keys carry no gradient (its values get theirs where they are read, ``d[key]``)."""
+    if isinstance(x, (list, tuple, range, np.ndarray)):
+        return g
+    if isinstance(x, dict):
+        return zeros_like(x)
+    raise TypeError(
+        f"srcdiff cannot differentiate a loop over a {type(x).__name__}: loop over a list, a tuple or an "
+        "array of the values"
+    )

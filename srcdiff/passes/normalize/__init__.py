@@ -15,9 +15,10 @@ values overwritten inside branches and loops need saving for the backward sweep:
 >>> print(srcdiff.source(f, stage="normalized"))
 def f(x):
     s = 0.0
-    _r1 = range(len(x))
+    _items1 = _rt.iterable(x)
+    _r1 = range(len(_items1))
     for _i1 in _r1:
-        v = x[_i1]
+        v = _items1[_i1]
         _t1 = v * v
         s = s + _t1
     return s

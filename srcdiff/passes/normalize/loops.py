@@ -186,6 +186,12 @@ class Loops:
             )
         atom = flat.atom(node, out)
         sequence = atom.id if isinstance(atom, ast.Name) else flat.pack(atom, out).id
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            # x[i] is the i-th item of a list, tuple or array, not of a dict or a pandas Series: the loop
+            # goes through what iterating x gives (x itself for the first kind)
+            items = flat.namer.fresh("_items")
+            flat.emit(items, flat.runtime_call("iterable", [load(sequence)]), out)
+            sequence = items
         item = ast.Subscript(value=load(sequence), slice=load(index_name), ctx=ast.Load())
         prologue.append(ast.copy_location(ast.Assign(targets=[target], value=item), flat.origin))
         return [sequence]
