@@ -95,7 +95,10 @@ class GradientFunction:
         self.compiled = None
         self.derivative = None
         self.check = compiler.not_compiled()
-        self.caller = make_caller(self, check_tree_input) if mode == "grad" else None
+        self.trees = (
+            False  # whether a wrt argument has been a dict, list or tuple: compiled for those since
+        )
+        self.caller = make_caller(self, self.check_wrt) if mode == "grad" else None
 
     @property
     def positions(self) -> list:
@@ -114,6 +117,7 @@ class GradientFunction:
             mode=self.mode,
             tangent_wrt=self.tangent_wrt,
             disk=self.disk_cache,
+            trees=self.trees,
         )
         self.derivative, self.check, self.compiled = (
             result.derivative,
@@ -123,6 +127,14 @@ class GradientFunction:
         if self.caller is not None:
             self.caller.__wrapped__ = self.compiled  # inspect.getsource shows the generated code
         return self.compiled, result.floats, self.check
+
+    def check_wrt(self, value, name: str) -> None:
+        """Check an argument differentiated against; the first parameter tree makes the caller take a gradient
+        compiled for trees (which adds cotangents of parameters item by item)."""
+        check_tree_input(value, name)
+        if not self.trees and is_tree(value):
+            self.trees = True
+            self.caller.refresh()
 
     @property
     def generated(self):
@@ -157,7 +169,7 @@ class GradientFunction:
         """One gradient (``single``) or a tuple of them, each with the structure, shape and dtype of its
         input."""
         for x in inputs:  # a loop, not any(): this runs on every call
-            if isinstance(x, (list, tuple)):
+            if isinstance(x, (list, tuple, dict)):
                 return self._shape_like_trees(gradients, inputs)
         if len(inputs) == 1:
             gradient = gradients if not isinstance(gradients, tuple) else gradients[0]
@@ -224,9 +236,9 @@ def own_memory(gradients: tuple, inputs: tuple) -> tuple:
 
 
 def is_tree(value) -> bool:
-    """Whether ``value`` is a parameter tree srcdiff differentiates against: a list or tuple (of arrays,
-    numbers, and lists and tuples of them)."""
-    return isinstance(value, (list, tuple))
+    """Whether ``value`` is a parameter tree srcdiff differentiates against: a dict, list or tuple (of arrays,
+    numbers, and dicts, lists and tuples of them)."""
+    return isinstance(value, (list, tuple, dict))
 
 
 def match_tree(g, x):
@@ -234,6 +246,11 @@ def match_tree(g, x):
     leaf the shape and dtype of ``x``'s."""
     if not is_tree(x):
         return runtime.match(g, x)
+    if isinstance(x, dict):  # a key the cotangent lacks has a zero cotangent
+        if not isinstance(g, dict):
+            g = {}
+        items = {key: match_tree(g.get(key, 0.0), value) for key, value in x.items()}
+        return items if type(x) is dict else type(x)(items)
     if not isinstance(g, (list, tuple)) or len(g) != len(x):
         raise SrcdiffError(
             f"the gradient of a {type(x).__name__} of {len(x)} items came back as {type(g).__name__} "
@@ -246,17 +263,16 @@ def match_tree(g, x):
 
 
 def check_tree_input(value, name: str) -> None:
-    """``check_input`` for every leaf of a parameter tree (a list or tuple, nested as deep as need be)."""
+    """``check_input`` for every leaf of a parameter tree (a dict, list or tuple, nested as deep as need
+    be)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_tree_input(item, f"{name}[{key!r}]")
+        return
     if is_tree(value):
         for index, item in enumerate(value):
             check_tree_input(item, f"{name}[{index}]")
         return
-    if isinstance(value, dict):
-        raise InputTypeError(
-            f"cannot differentiate with respect to {name}: it is a dict, and srcdiff differentiates "
-            "with respect to lists and tuples of arrays but not yet dicts; pass the values as a list "
-            "or tuple, or as separate arguments"
-        )
     check_input(value, name)
 
 

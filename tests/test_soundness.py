@@ -729,3 +729,26 @@ def test_second_order_through_a_loop_over_a_list():
     hessian = srcdiff.hessian(_sum_of_squares_over_list)(x, scales)
     numeric = testing.numerical_jacobian(srcdiff.grad(_sum_of_squares_over_list), (x, scales), 0)
     np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-7)
+
+
+# ---- an item read from a container updated in place is copied as what it is: a list stays a list ---------------
+
+
+def _list_item_then_concatenation(x):
+    rows = [[1.0], [2.0]]
+    rows[1] = [x, x]
+    joined = rows[0] + [x]  # list concatenation: two items
+    return len(joined) * x + joined[1]
+
+
+def _dict_built_in_steps(x):
+    state = {"scale": 2.0}
+    state["value"] = x * state["scale"]
+    state["value"] = state["value"] ** 2
+    return state["value"] + state["scale"]
+
+
+@pytest.mark.parametrize("function", [_list_item_then_concatenation, _dict_built_in_steps])
+def test_items_of_updated_containers_keep_their_kind(function):
+    result = testing.check_grad(function, 1.3)
+    assert result.ok, str(result)

@@ -110,13 +110,19 @@ def test_has_aux_needs_a_pair():
         srcdiff.grad(not_a_pair, has_aux=True)(1.0)
 
 
-def test_a_dict_in_the_differentiated_path_is_refused():
+def test_gradients_flow_through_dicts_but_not_through_dict_unpacking():
     def through_dict(x):
-        d = {"a": x}
-        return d["a"] * 2.0
+        d = {"a": x, "b": x**2}
+        return d["a"] * 2.0 + d["b"]
 
-    with pytest.raises(srcdiff.NoRuleError, match="dict"):
-        srcdiff.grad(through_dict)(1.0)
+    def through_unpacking(x):
+        d = {"a": x}
+        e = {**d, "b": 1.0}
+        return e["a"] * 2.0
+
+    assert srcdiff.grad(through_dict)(1.5) == pytest.approx(2.0 + 2 * 1.5)
+    with pytest.raises(srcdiff.NoRuleError, match=r"\*\*"):
+        srcdiff.grad(through_unpacking)(1.0)
 
 
 # ---- forward mode ---------------------------------------------------------------------------------------

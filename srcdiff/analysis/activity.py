@@ -73,12 +73,13 @@ def describe(value: ast.expr, context: Context) -> Operation:
     if isinstance(value, (ast.Tuple, ast.List)):
         return Operation("pack", list(value.elts))
     if isinstance(value, ast.Dict):
-        return Operation(
-            "unknown",
-            list(value.values),
-            why="a dict (gradients do not flow through dicts; "
-            "return it as aux with has_aux=True, or pass its values separately)",
-        )
+        if any(key is None for key in value.keys):
+            return Operation(
+                "unknown",
+                list(value.values),
+                why="a dict display with ** (write each key, or build the dict in steps)",
+            )
+        return Operation("pack", list(value.values))
     if isinstance(value, ast.Attribute):
         if value.attr in _METADATA_ATTRIBUTES:
             return Operation("constant")

@@ -37,13 +37,14 @@ def compiled(
     mode: str = "grad",
     tangent_wrt: tuple | None = None,
     disk=None,
+    trees: bool = False,
 ) -> Compiled:
     """The derivative of ``function`` with respect to the parameters named ``wrt`` (see ``derive`` for the
     options), from the memory cache, the disk cache (``disk``: True, a folder, or None for the environment's
     setting) or the pipeline, in that order."""
     from .. import compiler  # ``compiler.derive`` as it is now: it may have been replaced
 
-    options = (with_value, has_aux, mode, tangent_wrt)
+    options = (with_value, has_aux, mode, tangent_wrt) + (("trees",) if trees else ())
     cache_key = cache.key(function, wrt, options)
     entry = cache.get(cache_key, function)
     if entry is None:
@@ -57,6 +58,7 @@ def compiled(
                 has_aux=has_aux,
                 mode=mode,
                 tangent_wrt=tangent_wrt,
+                trees=trees,
             )
             if directory:
                 disk_cache.store(directory, function, wrt, options, derivative)

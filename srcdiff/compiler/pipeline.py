@@ -53,6 +53,7 @@ def _derive(
     has_aux: bool = False,
     mode: str = "grad",
     tangent_wrt: tuple | None = None,
+    trees: bool = False,
 ) -> Derivative:
     """Generate the gradient code of ``function`` with respect to ``wrt``.
 
@@ -82,7 +83,8 @@ def _derive(
 
     stages = {stage: [] for stage in STAGES}  # the gradient, then the vjp of each callee
     twin_stages = None  # the floats twin's, kept apart (see _with_twin)
-    # the caller of a gradient checks that its inputs are floats or arrays
+    # the caller of a gradient checks that its inputs are floats or arrays, unless it has been given parameter
+    # trees (dicts, lists, tuples), whose cotangents add item by item
     functions = [
         reverse_function(
             context,
@@ -90,7 +92,7 @@ def _derive(
             build,
             list(wrt_names),
             has_aux=has_aux,
-            checked=wrt_names if mode == "grad" else (),
+            checked=wrt_names if mode == "grad" and not trees else (),
         )
     ]
     contexts = [context]

@@ -30,6 +30,27 @@ def iterable(g, ans, x):
     return (runtime.iterable_cotangent(g, x),)
 
 
+@defvjp(runtime.items)
+def items(g, ans, mapping):
+    return (runtime.items_cotangent(g, mapping),)
+
+
+@defvjp(runtime.values)
+def values(g, ans, mapping):
+    return (runtime.values_cotangent(g, mapping),)
+
+
+# copies of items that generated code keeps (see runtime/updates.py)
+@defvjp(runtime.copy_item)
+def copy_item(g, ans, value):
+    return (g,)
+
+
+@defvjp(runtime.saved_item)
+def saved_item(g, ans, container, index):
+    return runtime.index_add(g, container, index), None
+
+
 # max(a, b, ...) and max(sequence): the cotangent goes to the value chosen
 @defvjp(builtins.max)
 def maximum(g, ans, *args, key=None, default=None):
@@ -42,6 +63,7 @@ def minimum(g, ans, *args, key=None, default=None):
 
 
 nondifferentiable(
+    runtime.keys,
     builtins.len,
     builtins.int,
     builtins.round,

@@ -180,6 +180,15 @@ for _helper, _positions in [
 forward_kind(runtime.add, "additive", 0, 1)
 forward_kind(runtime.iterable, "linear", 0)
 forward_kind(runtime.iterable_cotangent, "linear", 0)
+for _view in (
+    runtime.items,
+    runtime.values,
+    runtime.items_cotangent,
+    runtime.values_cotangent,
+    runtime.copy_item,
+    runtime.saved_item,
+):
+    forward_kind(_view, "linear", 0)
 forward_kind(runtime.with_item, "additive", 0, 2)
 forward_kind(runtime.add_at, "additive", 0, 2)
 nondifferentiable(

@@ -1,6 +1,8 @@
 """Cotangents as values: zeros shaped like a value, sums of cotangents that may be lists or tuples, and the
 cotangents of indexing (zeros with the cotangent added at the index).
 
+The cotangent of a dict is a dict that may leave keys out: a key it lacks has a zero cotangent.
+
 Part of ``srcdiff.runtime`` (numpy and the standard library only, so that exported modules can copy it).
 """
 
@@ -31,7 +33,10 @@ def add(a, b):
     if isinstance(a, list):
         return [add(p, q) for p, q in zip(a, b)]
     if isinstance(a, dict):
-        return {key: add(value, b[key]) for key, value in a.items()}
+        total = dict(a)
+        for key, value in b.items():
+            total[key] = add(total[key], value) if key in total else value
+        return total
     return a + b
 
 
@@ -54,9 +59,7 @@ def index_add(g, x, index):
             out[index] = add(out[index], g)
         return tuple(out) if isinstance(x, tuple) else out
     if isinstance(x, dict):
-        out = zeros_like(x)
-        out[index] = add(out[index], g)
-        return out
+        return {index: g}
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
     np.add.at(out, index, g)
     return out

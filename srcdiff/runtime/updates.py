@@ -29,8 +29,8 @@ def pop(items):
 
 def with_item(tangent, index, value):
     """A copy of ``tangent`` with ``value`` at ``index`` (the tangent of ``y[index] = v``)."""
-    if isinstance(tangent, list):
-        out = list(tangent)
+    if isinstance(tangent, (list, dict)):
+        out = tangent.copy()
         out[index] = value
         return out
     out = np.array(tangent, dtype=np.result_type(tangent, value, 1.0))
@@ -40,6 +40,8 @@ def with_item(tangent, index, value):
 
 def zero_at(g, index):
     """A copy of the cotangent ``g`` with zeros at ``index`` (the values there were overwritten)."""
+    if isinstance(g, dict):
+        return {key: value for key, value in g.items() if key != index}
     if isinstance(g, list):
         out = list(g)
         positions = range(len(g))[index] if isinstance(index, slice) else [index]
@@ -55,6 +57,8 @@ def written_cotangent(g, index):
     """The cotangent of ``v`` in ``y[index] = v``: ``g[index]``, except where integer arrays name a position
     more than once: numpy assigns in order, so only the last of the repeated writes reaches ``y``.
     """
+    if isinstance(g, dict):
+        return g.get(index, 0.0)
     item = g[index]
     parts = index if isinstance(index, tuple) else (index,)
     if not any(
@@ -86,8 +90,72 @@ def iterable_cotangent(g, x):
     if isinstance(x, (list, tuple, range, np.ndarray)):
         return g
     if isinstance(x, dict):
-        return zeros_like(x)
+        return {}
     raise TypeError(
         f"srcdiff cannot differentiate a loop over a {type(x).__name__}: loop over a list, a tuple or an "
         "array of the values"
     )
+
+
+def items(mapping):
+    """``list(mapping.items())``: what ``d.items()`` gives a loop, as a list indexed by position."""
+    return list(mapping.items())
+
+
+def values(mapping):
+    """``list(mapping.values())``."""
+    return list(mapping.values())
+
+
+def keys(mapping):
+    """``list(mapping.keys())``."""
+    return list(mapping.keys())
+
+
+def items_cotangent(g, mapping):
+    """The cotangent of ``mapping`` in ``items(mapping)``: each pair's value part, at its key."""
+    return (
+        {key: pair[1] for key, pair in zip(mapping, g)}
+        if isinstance(mapping, dict)
+        else _no_view(mapping)
+    )
+
+
+def values_cotangent(g, mapping):
+    """The cotangent of ``mapping`` in ``values(mapping)``: each value's cotangent at its key."""
+    return dict(zip(mapping, g)) if isinstance(mapping, dict) else _no_view(mapping)
+
+
+def _no_view(mapping):
+    raise TypeError(
+        f"srcdiff cannot differentiate through the items of a {type(mapping).__name__}: use a dict"
+    )
+
+
+class _Absent:
+    """What ``saved_item`` saves for a key a dict does not have yet."""
+
+    def __repr__(self):
+        return "<absent>"
+
+
+ABSENT = _Absent()
+
+
+def copy_item(value):
+    """A copy of an item read from a container that is later updated in place, of the item's own kind: an
+    array for an array, a list for a list, a dict for a dict; numbers, strings and tuples are their own.
+    """
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict)):
+        return value.copy()
+    return value
+
+
+def saved_item(container, index):
+    """What ``container[index] = v`` overwrites, for the backward sweep to put back: a copy of the item, or
+    ``ABSENT`` where a dict has no such key yet."""
+    if isinstance(container, dict) and index not in container:
+        return ABSENT
+    return copy_item(container[index])

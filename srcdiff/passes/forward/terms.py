@@ -51,6 +51,9 @@ class TangentTerms:
             return [item]
         if operation.kind == "pack":
             elements = [self.tangent_or_zero(e) for e in operation.args]
+            if isinstance(statement.value, ast.Dict):
+                keys = [copy.deepcopy(k) for k in statement.value.keys]
+                return [ast.Dict(keys=keys, values=elements)]
             return [type(statement.value)(elts=elements, ctx=ast.Load())]
         if operation.kind == "rule":
             return self._rule_terms(statement, operation)

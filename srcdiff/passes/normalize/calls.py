@@ -53,6 +53,9 @@ _UPDATING_FUNCTIONS = {
     "put_along_axis",
 }
 
+# a mapping's views, as lists made by the runtime (d.items() is runtime.items(d))
+_MAPPING_VIEWS = {"items": "items", "values": "values", "keys": "keys"}
+
 # calls kept as they are: printing, and generated code checking its output (no value, no gradient)
 _KEPT = (builtins.print, runtime.seed, runtime.check_aux, runtime.check_unshared)
 
@@ -76,6 +79,14 @@ class Calls:
             and not flat.is_reference(func.value)
         ):
             return self._method_call(node, out)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _MAPPING_VIEWS
+            and not node.args
+            and not node.keywords
+            and not flat.is_reference(func.value)
+        ):  # d.items(): a list of the pairs, whose cotangent goes back to the dict's values
+            return flat.runtime_call(_MAPPING_VIEWS[func.attr], [flat.atom(func.value, out)])
         args = [flat.atom(a, out) for a in node.args]
         keywords = [ast.keyword(arg=k.arg, value=flat.atom(k.value, out)) for k in node.keywords]
         if not isinstance(func, (ast.Name, ast.Attribute)) or (

@@ -141,7 +141,7 @@ class Flattener:
                 value=self.atom(node.value, out), slice=self.index(node.slice, out), ctx=ast.Load()
             )
             if isinstance(item.value, ast.Name) and item.value.id in self.copied:
-                return self.numpy_call("copy", [self.pack(item, out)], [])
+                return self.runtime_call("copy_item", [self.pack(item, out)])
             return item
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.atom(e, out) for e in node.elts], ctx=ast.Load())

@@ -86,17 +86,25 @@ class ChainRule:
                     found.add(node.args[position])
         return found
 
+    def _item_cotangent(self, g: ast.Name, keys, position: int) -> ast.expr:
+        """The cotangent of item ``position`` of a display: ``g[position]``, or for a dict the cotangent at
+        its key, zero where the dict's cotangent lacks it (``written_cotangent`` reads a dict so).
+        """
+        if keys is None:
+            return ast.Subscript(value=g, slice=ast.Constant(position), ctx=ast.Load())
+        return _call(self._runtime("written_cotangent"), g, copy.deepcopy(keys[position]))
+
     def _is_active(self, atom: ast.expr) -> bool:
         return isinstance(atom, ast.Name) and atom.id in self.plan.active
 
     def _terms(self, statement, operation: Operation, facts, target: str, g: ast.Name) -> list:
         if operation.kind == "copy":
             return [Contribution(operation.args[0].id, g)]
-        if operation.kind == "pack":
+        if operation.kind == "pack":  # a list, tuple or dict display: each item's part of g
+            value = statement.value
+            keys = value.keys if isinstance(value, ast.Dict) else None
             return [
-                Contribution(
-                    element.id, ast.Subscript(value=g, slice=ast.Constant(position), ctx=ast.Load())
-                )
+                Contribution(element.id, self._item_cotangent(g, keys, position))
                 for position, element in enumerate(operation.args)
                 if self._is_active(element)
             ]

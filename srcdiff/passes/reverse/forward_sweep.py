@@ -18,7 +18,6 @@ from ...vocabulary import append
 from ...vocabulary import assign as _assign
 from ...vocabulary import call as _call
 from ...vocabulary import load as _load
-from ...vocabulary import method as _method
 from ...vocabulary import store as _store
 from .names import may_break
 from .planning import Plan
@@ -140,11 +139,13 @@ class ForwardSweep:
             call = append(name, copy.deepcopy(operation.args[1]))
             return [ast.copy_location(ast.Expr(value=call), statement)]
         out = []
-        slot = ast.Subscript(
-            value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Load()
-        )
         if name in self.plan.needed:
-            out.append(self.tape.push(_method(self.plan.context.numpy, "copy", slot)))
+            saved = _call(
+                self.plan.context.reference(runtime.saved_item),
+                _load(name),
+                copy.deepcopy(operation.index),
+            )
+            out.append(self.tape.push(saved))
         target = ast.Subscript(
             value=_load(name), slice=copy.deepcopy(operation.index), ctx=ast.Store()
         )

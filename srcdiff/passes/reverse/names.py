@@ -16,11 +16,11 @@ from ...analysis.normal_form import is_loop_exit
 
 
 def sequence_names(function: ast.FunctionDef) -> set:
-    """Names assigned a list or tuple display."""
+    """Names assigned a list, tuple or dict display."""
     return {
         statement.targets[0].id
         for statement in assignments(function.body)
-        if isinstance(statement.value, (ast.Tuple, ast.List))
+        if isinstance(statement.value, (ast.Tuple, ast.List, ast.Dict))
     }
 
 
