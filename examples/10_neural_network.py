@@ -13,7 +13,9 @@ The network, for a batch of images (one per row):
 Two numerical details: subtracting each row's max before exp() keeps exp() from overflowing (log softmax is
 unchanged by it), and `logp[np.arange(n), labels]` picks, in row i, the column of that image's label.
 
-srcdiff differentiates the loss with respect to all four parameter arrays at once: the generated code is the
+The parameters live in one dict, {"W1": ..., "b1": ..., "W2": ..., "b2": ...}, and srcdiff differentiates the
+loss with respect to the dict: the gradient is a dict with the same keys, and a step of gradient descent is one
+`tree_map` over both (srcdiff.tree works on any nesting of dicts, lists and tuples). The generated code is the
 backward pass (backpropagation) that would otherwise be written by hand, printed below. Things to find in it:
 the label pick runs backwards as a scatter (`_rt.index_add` puts each row's adjoint back in its label's
 column, zeros elsewhere); tanh's derivative appears as 1 - hidden * hidden; each `@` turns into two matrix
@@ -31,13 +33,12 @@ from _common import parse_args, progress, pyplot, save_figure, show_source
 
 import srcdiff
 import srcdiff.testing
+from srcdiff.tree import tree_map
 
-PARAMETERS = ("W1", "b1", "W2", "b2")
 
-
-def network_loss(W1, b1, W2, b2, images, labels):
-    hidden = np.tanh(images @ W1 + b1)
-    logits = hidden @ W2 + b2
+def network_loss(params, images, labels):
+    hidden = np.tanh(images @ params["W1"] + params["b1"])
+    logits = hidden @ params["W2"] + params["b2"]
     shifted = logits - np.max(logits, axis=1, keepdims=True)
     logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     n = images.shape[0]
@@ -46,15 +47,15 @@ def network_loss(W1, b1, W2, b2, images, labels):
 
 def predict(params, images):
     """The digit with the highest score, for each image (softmax does not change which score is highest)."""
-    W1, b1, W2, b2 = params
-    return np.argmax(np.tanh(images @ W1 + b1) @ W2 + b2, axis=1)
+    hidden = np.tanh(images @ params["W1"] + params["b1"])
+    return np.argmax(hidden @ params["W2"] + params["b2"], axis=1)
 
 
 def init_params(n_inputs, n_hidden, n_outputs, rng):
     """Small random weights (scaled by 1/sqrt(fan-in), so tanh starts in its linear range), zero biases."""
     W1 = rng.normal(size=(n_inputs, n_hidden)) / np.sqrt(n_inputs)
     W2 = rng.normal(size=(n_hidden, n_outputs)) / np.sqrt(n_hidden)
-    return [W1, np.zeros(n_hidden), W2, np.zeros(n_outputs)]
+    return {"W1": W1, "b1": np.zeros(n_hidden), "W2": W2, "b2": np.zeros(n_outputs)}
 
 
 def load_data(seed):
@@ -87,18 +88,13 @@ def main(argv=None):
     train_images, test_images, train_labels, test_labels = load_data(args.seed)
     print(f"digits: {len(train_labels)} training images, {len(test_labels)} test images")
 
-    show_source(
-        "generated backward pass of the network:", srcdiff.source(network_loss, wrt=PARAMETERS)
-    )
-    loss_and_grads = srcdiff.value_and_grad(network_loss, wrt=PARAMETERS)
+    show_source("generated backward pass of the network:", srcdiff.source(network_loss))
+    loss_and_grads = srcdiff.value_and_grad(network_loss)
     params = init_params(train_images.shape[1], args.hidden, 10, rng)
 
     # Before training on it, check the gradient against finite differences on a few images.
-    for name in PARAMETERS:
-        check = srcdiff.testing.check_grad(
-            network_loss, *params, train_images[:8], train_labels[:8], wrt=name
-        )
-        print(f"gradient check {name}: max abs error {check.max_abs_error:.1e} ok={check.ok}")
+    check = srcdiff.testing.check_grad(network_loss, params, train_images[:8], train_labels[:8])
+    print(f"gradient check: max abs error {check.max_abs_error:.1e} ok={check.ok}")
 
     n = len(train_labels)
     history = []
@@ -108,8 +104,8 @@ def main(argv=None):
         # Whole batches only: a last batch of 3 images would give a noisy gradient a full-size step.
         for start in range(0, n - args.batch_size + 1, args.batch_size):
             rows = order[start : start + args.batch_size]
-            loss, grads = loss_and_grads(*params, train_images[rows], train_labels[rows])
-            params = [p - args.rate * g for p, g in zip(params, grads)]
+            loss, grads = loss_and_grads(params, train_images[rows], train_labels[rows])
+            params = tree_map(lambda p, g: p - args.rate * g, params, grads)
             losses.append(loss)
         history.append(float(np.mean(losses)))
         if epoch == 0 or (epoch + 1) % 5 == 0 or epoch + 1 == args.epochs:

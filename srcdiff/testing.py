@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import tree
 from .api import _parameters
 from .api import grad as _grad
 from .compiler import resolve_wrt
@@ -147,10 +148,19 @@ def numerical_jacobian(fun, args, position: int = 0, eps: float | None = None):
 
 def numerical_gradient(fun, args, position: int = 0, eps: float | None = None):
     """Central differences of ``fun(*args)``, a number (or an array of one number, as ``srcdiff.grad``
-    accepts), with respect to ``args[position]``: shaped like that argument, a float for a number.
+    accepts), with respect to ``args[position]``: shaped like that argument, a float for a number, a tree of
+    the same structure for a parameter tree (a dict, list or tuple; see ``srcdiff.tree``).
     """
+    value = args[position]
+    if isinstance(value, (dict, list, tuple)):  # a parameter tree: through one vector of its leaves
+        vector, unravel = tree.ravel(value)
+
+        def flat(v):
+            return fun(*args[:position], unravel(v), *args[position + 1 :])
+
+        return unravel(numerical_gradient(flat, (vector,), 0, eps))
     gradient = numerical_jacobian(lambda *a: _scalar_output(fun(*a)), args, position, eps)
-    return gradient if np.ndim(args[position]) else float(gradient)
+    return gradient if np.ndim(value) else float(gradient)
 
 
 def _scalar_output(value) -> float:
@@ -203,7 +213,10 @@ def check_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
     numeric = tuple(numerical_gradient(fun, args, p, eps) for p in positions)
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for a, n, p in zip(analytic, numeric, positions):
-        if np.shape(a) != np.shape(args[p]):
+        if isinstance(args[p], (dict, list, tuple)):  # a parameter tree: compared leaf by leaf
+            same = tree.flatten(a)[1] == tree.flatten(args[p])[1]
+            a, n = (tree.ravel(a)[0], tree.ravel(n)[0]) if same else (None, None)
+        if a is None or np.shape(a) != np.shape(n):
             ok = False
             worst_abs = worst_rel = float("inf")
             continue

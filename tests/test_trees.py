@@ -203,6 +203,26 @@ def test_an_integer_leaf_is_refused_where_it_is():
         srcdiff.grad(polynomial)([1.0, 2, 3.0], 0.5)
 
 
+def test_check_grad_and_numerical_gradient_take_trees(monkeypatch):
+    args = (_dict_params(), RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2)))
+    numeric = testing.numerical_gradient(dict_mlp, args, 0)
+    assert tree.flatten(numeric)[1] == tree.flatten(args[0])[1]
+    result = testing.check_grad(dict_mlp, *args)
+    assert result.ok, str(result)
+    # a gradient off in one leaf fails the check
+    right = srcdiff.grad
+
+    def off_by_one_leaf(fun, wrt):
+        def gradient(*a):
+            (g,) = right(fun, wrt=wrt)(*a)
+            return (tree.tree_map(lambda leaf: leaf, g) | {"b1": g["b1"] + 1e-3},)
+
+        return gradient
+
+    monkeypatch.setattr(testing, "_grad", off_by_one_leaf)
+    assert not testing.check_grad(dict_mlp, *args).ok
+
+
 # ---- srcdiff.tree -----------------------------------------------------------------------------------------------
 
 
