@@ -26,10 +26,7 @@ _REJECTED = {
     ast.Import: ("an import inside the function", "import at module level"),
     ast.ImportFrom: ("an import inside the function", "import at module level"),
     ast.NamedExpr: ("an assignment expression (:=)", "assign on a line of its own"),
-    ast.ListComp: ("a list comprehension", "write the loop out with append"),
-    ast.SetComp: ("a set comprehension", "write the loop out"),
-    ast.DictComp: ("a dict comprehension", "write the loop out"),
-    ast.GeneratorExp: ("a generator expression", "write the loop out"),
+    ast.SetComp: ("a set comprehension", "use a list comprehension"),
     ast.Lambda: (
         "a lambda inside an expression",
         "assign it to a name on a line of its own (f = lambda ...)",

@@ -68,19 +68,23 @@ UNSUPPORTED = {
             GLOBAL_ARRAY[0] = x  # <- here
             return x
     """,
-    "list_comprehension": """
+    "comprehension_in_a_while_test": """
         def f(x):
-            y = [v * v for v in x]  # <- here
-            return np.sum(y)
+            while sum([v for v in x]) < 10.0:  # <- here
+                x = x * 2.0
+            return np.sum(x)
     """,
-    "generator_expression": """
+    "generator_given_to_numpy": """
         def f(x):
-            return sum(v * v for v in x)  # <- here
+            return np.sum(np.array(v * v for v in x))  # <- here
     """,
-    "dict_comprehension": """
+    "comprehension_in_a_conditional_branch": """
         def f(x):
-            d = {i: x * i for i in range(3)}  # <- here
-            return d[1]
+            return x if x > 0 else sum([x * i for i in range(3)])  # <- here
+    """,
+    "comprehension_rebinding_an_outer_name": """
+        def f(x):
+            return np.sum([[v for v in row] for v in x])  # <- here
     """,
     "set_comprehension": """
         def f(x):

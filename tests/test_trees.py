@@ -52,10 +52,19 @@ def dict_mlp(params, X, y):
 def weight_decay(params, scale):
     total = 0.0
     for name, value in params.items():
-        if name != "skip":
+        if name not in ("skip", "nested"):
             total = total + scale * np.sum(value**2)
     for value in params["nested"].values():
         total = total + np.sum(np.sin(value))
+    return total
+
+
+def two_loops_over_one_list(weights, x):
+    total = 0.0
+    for w in weights:
+        total = total + np.sum(w * x)
+    for w in weights:
+        total = total + np.sum(w**2)
     return total
 
 
@@ -131,6 +140,37 @@ CASES = {
     "nested tuples and lists": (
         nested,
         lambda: (((RNG.standard_normal(3), 0.7), [1.5, -0.4]), RNG.standard_normal(3)),
+    ),
+    "a dict of arrays and a nested dict": (
+        dict_mlp,
+        lambda: (_dict_params(), RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2))),
+    ),
+    "items() and values() of dicts": (
+        weight_decay,
+        lambda: (
+            {
+                "W": RNG.standard_normal((2, 2)),
+                "skip": np.ones(2),
+                "nested": {"u": RNG.standard_normal(3), "v": 0.3},
+            },
+            0.1,
+        ),
+    ),
+    "a list of dicts read by a helper": (
+        layers_of_dicts,
+        lambda: (
+            {
+                "layers": [
+                    {"W": 0.5 * RNG.standard_normal((2, 3)), "b": np.zeros(3)},
+                    {"W": 0.5 * RNG.standard_normal((3, 1)), "b": np.ones(1)},
+                ]
+            },
+            RNG.standard_normal((4, 2)),
+        ),
+    ),
+    "two loops over one list": (
+        two_loops_over_one_list,
+        lambda: ([RNG.standard_normal(2), RNG.standard_normal(2)], RNG.standard_normal(2)),
     ),
 }
 

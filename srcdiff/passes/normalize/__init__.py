@@ -63,6 +63,7 @@ from __future__ import annotations
 import ast
 
 from ...context import Context
+from .comprehensions import lower_comprehensions
 from .lift import lift, local_functions
 from .rename import rename_straight_line
 from .statements import Normalizer
@@ -71,6 +72,8 @@ __all__ = ["normalize", "Normalizer", "lift", "local_functions", "rename_straigh
 
 
 def normalize(context: Context) -> ast.FunctionDef:
-    """The function of ``context`` in normal form (its local functions lifted first)."""
+    """The function of ``context`` in normal form (its local functions lifted first, its comprehensions
+    written as loops)."""
     lift(context)
+    lower_comprehensions(context)
     return Normalizer(context).function()

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import ast
 
+from ... import runtime
 from ...analysis.activity import Activity, Operation
 from ...analysis.defuse import assignments
 from ...analysis.defuse import parameters as _parameters
 from ...analysis.normal_form import is_loop_exit
+
+# runtime helpers through which loops and a mapping's views read a container
+_ITERATING = (runtime.iterable, runtime.items, runtime.values, runtime.keys)
 
 
 def sequence_names(function: ast.FunctionDef) -> set:
@@ -37,7 +41,10 @@ def container_names(
             n.id
             for s in assignments(function.body)
             if activity.operation(s) is not None
-            and activity.operation(s).kind not in ("rule", "constant")
+            and (
+                activity.operation(s).kind not in ("rule", "constant")
+                or activity.operation(s).callee in _ITERATING
+            )
             for a in activity.operation(s).args
             for n in ast.walk(a)
             if isinstance(n, ast.Name)
