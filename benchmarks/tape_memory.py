@@ -2,9 +2,10 @@
 
     python -m benchmarks.tape_memory [--sizes 1000,10000,100000,1000000]
 
-For each trip count N it differentiates three loops: a scalar update (one loop-carried float), a loop that
-only accumulates into an outer variable (nothing loop-carried to save), and a vector update (a loop-carried
-array of 100 floats). It prints the peak memory the gradient call allocates beyond its inputs (tracemalloc)
+For each trip count N it differentiates four loops: a scalar update (one loop-carried float), a loop that
+only accumulates into an outer variable (nothing loop-carried to save), a vector update (a loop-carried
+array of 100 floats), and a recurrent layer (``h = tanh(W @ h + x)``, whose ``W @ h`` the backward sweep reads
+only for its shape). It prints the peak memory the gradient call allocates beyond its inputs (tracemalloc)
 per iteration, and the time of the gradient against the time of the primal.
 """
 
@@ -42,10 +43,21 @@ def vector_update(x, n):
     return np.sum(x)
 
 
+_W = np.random.default_rng(0).standard_normal((100, 100)) / 10.0
+
+
+def recurrent(x, n):
+    h = x
+    for i in range(n):
+        h = np.tanh(_W @ h + x)  # W @ h is read backward only for its shape
+    return np.sum(h)
+
+
 CASES = [
     ("scalar loop-carried float", scalar_update, lambda: 0.3),
     ("accumulation, nothing carried", accumulate, lambda: 0.3),
     ("loop-carried array of 100", vector_update, lambda: np.linspace(-1.0, 1.0, 100)),
+    ("recurrent layer of 100 units", recurrent, lambda: np.linspace(-1.0, 1.0, 100)),
 ]
 
 
