@@ -51,6 +51,13 @@ def reads_the_name_it_rebinds(x):
     return sum(xs)
 
 
+def loops_over_a_generator(x):
+    total = 0.0
+    for square in (v * v for v in [x, 2.0 * x]):
+        total = total + square
+    return total
+
+
 CASES = {
     "filter and a generator in sum": (squares_of_positive, lambda: ([1.0, -2.0, 3.0], 1.5)),
     "a list of matrices": (
@@ -66,6 +73,7 @@ CASES = {
     ),
     "its own names": (keeps_its_own_names, lambda: (1.3,)),
     "reads the name it rebinds": (reads_the_name_it_rebinds, lambda: (0.8,)),
+    "a loop over a generator": (loops_over_a_generator, lambda: (0.6,)),
 }
 
 

@@ -72,7 +72,10 @@ class _Lowering:
                 return [statement]
             field = "test" if isinstance(statement, ast.If) else "iter"
             prelude: list = []
-            setattr(statement, field, self.hoist(getattr(statement, field), prelude))
+            if isinstance(statement, ast.For) and isinstance(statement.iter, ast.GeneratorExp):
+                statement.iter = self.build(statement.iter, prelude)  # looped over: a list
+            else:
+                setattr(statement, field, self.hoist(getattr(statement, field), prelude))
             return prelude + [statement]
         prelude = []
         if (
