@@ -36,7 +36,7 @@ def run(stem: str, *options: str) -> dict:
 
 def test_every_lesson_has_the_common_shape():
     lessons = sorted(EXAMPLES_DIR.glob("[0-9][0-9]_*.py"))
-    assert [p.name[:2] for p in lessons] == [f"{i:02d}" for i in range(1, 14)]
+    assert [p.name[:2] for p in lessons] == [f"{i:02d}" for i in range(1, 15)]
     for path in lessons:
         text = path.read_text()
         assert "def main(argv=None):" in text, path.name
@@ -190,3 +190,11 @@ def test_lesson_13_newtons_method():
     result = run("13_newtons_method")
     assert result["x"] == pytest.approx(2.25, abs=1e-12)
     np.testing.assert_allclose(result["p"], [1.0, 1.0], atol=1e-10)
+
+
+def test_14_lstm():
+    result = run("14_lstm", "--steps", "200", "--length", "12")
+    assert result["check_ok"]
+    assert np.mean(result["history"][-20:]) < 0.5 * np.mean(result["history"][:20])
+    assert result["test_error"] < 0.1
+
