@@ -752,3 +752,16 @@ def _dict_built_in_steps(x):
 def test_items_of_updated_containers_keep_their_kind(function):
     result = testing.check_grad(function, 1.3)
     assert result.ok, str(result)
+
+
+def _loop_over_reversed(xs):
+    total = 0.0
+    for v in reversed(xs):  # not a range: the items, backwards
+        total = total * 0.5 + v * v
+    return total
+
+
+@pytest.mark.parametrize("xs", [[1.0, 2.0, 3.0], (1.0, 2.0, 3.0), np.array([1.0, 2.0, 3.0])], ids=type)
+def test_a_loop_over_reversed_items_differentiates_them(xs):
+    result = testing.check_grad(_loop_over_reversed, xs)
+    assert result.ok, str(result)

@@ -30,6 +30,21 @@ def iterable(g, ans, x):
     return (runtime.iterable_cotangent(g, x),)
 
 
+@defvjp(builtins.list)
+def to_list(g, ans, iterable=()):
+    return (runtime.sequence_cotangent(g, iterable),)
+
+
+@defvjp(builtins.tuple)
+def to_tuple(g, ans, iterable=()):
+    return (runtime.sequence_cotangent(g, iterable),)
+
+
+@defvjp(runtime.reversed_sequence)
+def reversed_sequence(g, ans, x):
+    return (runtime.reversed_cotangent(g, x),)
+
+
 @defvjp(runtime.items)
 def items(g, ans, mapping):
     return (runtime.items_cotangent(g, mapping),)

@@ -187,6 +187,11 @@ for _view in (
     runtime.values_cotangent,
     runtime.copy_item,
     runtime.saved_item,
+    runtime.reversed_sequence,
+    runtime.reversed_cotangent,
+    runtime.sequence_cotangent,
+    builtins.list,
+    builtins.tuple,
 ):
     forward_kind(_view, "linear", 0)
 forward_kind(runtime.with_item, "additive", 0, 2)

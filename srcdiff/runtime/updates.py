@@ -159,3 +159,37 @@ def saved_item(container, index):
     if isinstance(container, dict) and index not in container:
         return ABSENT
     return copy_item(container[index])
+
+
+def reversed_sequence(x):
+    """What ``reversed(x)`` gives a loop, as a sequence indexed by position: ``x[::-1]`` for an array (a view),
+    a list for a list or tuple."""
+    if isinstance(x, np.ndarray):
+        return x[::-1]
+    return list(reversed(x))
+
+
+def reversed_cotangent(g, x):
+    """The cotangent of ``x`` in ``reversed_sequence(x)``: ``g`` read backwards, of ``x``'s kind."""
+    if isinstance(x, np.ndarray):
+        return np.asarray(g)[::-1]
+    if isinstance(x, tuple):
+        return tuple(reversed(g))
+    return list(reversed(g))
+
+
+def sequence_cotangent(g, x):
+    """The cotangent of ``x`` in ``list(x)`` or ``tuple(x)`` (``g``, a list of its items' cotangents): of
+    ``x``'s kind; none for a dict, whose keys carry no gradient."""
+    if isinstance(x, np.ndarray):
+        return np.reshape(np.asarray(g), np.shape(x))
+    if isinstance(x, dict):
+        return {}
+    if isinstance(x, tuple):
+        return tuple(g)
+    if isinstance(x, list):
+        return list(g)
+    raise TypeError(
+        f"srcdiff cannot differentiate list() or tuple() of a {type(x).__name__}: pass a list, a tuple "
+        "or an array"
+    )

@@ -48,6 +48,37 @@ def test_float():
     assert_gradient(b_float_of_array, sample((2, 3), seed=61))
 
 
+# ---- list and tuple of a sequence, and loops over reversed(...) ----------------------------------------
+
+
+def b_list_of_tuple(x, y):
+    items = list((x, y * 2.0))
+    return np.sum(items[0] * weights(x)) + np.sum(np.sin(items[1]))
+
+
+def b_tuple_of_array_rows(m):
+    rows = tuple(m)
+    return np.sum(rows[0] * rows[-1])
+
+
+def b_reversed_loop(x):
+    total = 0.0
+    for row in reversed(x):
+        total = total * 0.5 + np.sum(row * row)
+    return total
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_list_and_tuple(shape):
+    assert_gradient(b_list_of_tuple, sample(shape, seed=62), sample(shape, seed=63))
+
+
+def test_tuple_of_the_rows_of_a_matrix_and_a_loop_over_reversed():
+    assert_gradient(b_tuple_of_array_rows, sample((3, 2), seed=64))
+    assert_gradient(b_reversed_loop, sample((4, 3), seed=65))
+    assert_gradient(b_reversed_loop, sample((4,), seed=66))
+
+
 # ---- sum -----------------------------------------------------------------------------------------
 
 

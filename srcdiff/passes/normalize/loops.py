@@ -85,7 +85,12 @@ class Loops:
             if not isinstance(target, ast.Name):
                 raise flat.parsed.error(UnsupportedSyntaxError, "cannot unpack a range", target)
             return target.id, call(iterator.func, *args), []
-        if callee is builtins.reversed and isinstance(target, ast.Name) and len(iterator.args) == 1:
+        if (
+            callee is builtins.reversed
+            and isinstance(target, ast.Name)
+            and len(iterator.args) == 1
+            and self._is_range_value(iterator.args[0])
+        ):
             # reversed(range(...)) as generated backward loops write it: the range read backwards
             backwards = ast.Slice(lower=None, upper=None, step=ast.Constant(-1))
             range_value = ast.Subscript(
@@ -132,6 +137,12 @@ class Loops:
         sequences = self._bind_iterable(arguments[0], item_target, index_name, out, prologue)
         return index_name, _range_of_lengths(sequences), prologue
 
+    def _is_range_value(self, node) -> bool:
+        """``range(...)`` itself, or a name holding a range."""
+        if isinstance(node, ast.Name):
+            return self._is_range(node.id)
+        return isinstance(node, ast.Call) and self.flat.context.resolve(node.func) is builtins.range
+
     def _is_range(self, name: str) -> bool:
         """Whether every assignment of ``name`` in the function is a call of range."""
         flat = self.flat
@@ -157,6 +168,10 @@ class Loops:
         """
         flat = self.flat
         callee = flat.context.resolve(node.func) if isinstance(node, ast.Call) else None
+        if callee is builtins.reversed and len(node.args) == 1 and not node.keywords:
+            # the items backwards, as a sequence indexed by position
+            node = flat.runtime_call("reversed_sequence", [node.args[0]])
+            callee = None
         if callee is builtins.zip:
             if (
                 not (isinstance(target, ast.Tuple) and len(target.elts) == len(node.args))
@@ -173,7 +188,6 @@ class Loops:
             return sequences
         if callee in (
             builtins.enumerate,
-            builtins.reversed,
             builtins.map,
             builtins.filter,
             builtins.iter,
