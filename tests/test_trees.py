@@ -68,6 +68,10 @@ def two_loops_over_one_list(weights, x):
     return total
 
 
+def defaults_by_get(params, x):
+    return params.get("scale", 1.0) * x + params.get("missing", x) * 2.0 + params.get("scale") ** 2
+
+
 def _layer(h, layer):
     return np.tanh(h @ layer["W"] + layer["b"])
 
@@ -221,6 +225,20 @@ def test_a_dict_built_and_updated_inside_the_function():
         np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-8)
     _, tangent = srcdiff.jvp(built_inside, (x, w), (np.ones(3), 0.0))
     assert tangent == pytest.approx(float(np.sum(numeric[0])), rel=1e-6)
+
+
+def test_get_sends_the_cotangent_to_the_key_or_to_the_default():
+    args = ({"scale": 2.0}, 1.5)
+    result = testing.check_grad(defaults_by_get, *args, wrt=(0, 1))
+    assert result.ok, str(result)
+
+
+def test_a_method_srcdiff_cannot_look_up_is_refused_where_its_object_is_differentiated():
+    def to_list(params, x):
+        return np.sum(params["W"].tolist()) * x
+
+    with pytest.raises(srcdiff.NoRuleError, match="tolist"):
+        srcdiff.grad(to_list)({"W": np.ones(2)}, 1.0)
 
 
 def test_the_same_gradient_takes_arrays_then_trees_then_arrays():

@@ -94,9 +94,11 @@ def describe(value: ast.expr, context: Context) -> Operation:
             return Operation("pop", [value.args[0]])
         keywords = {k.arg: k.value for k in value.keywords}
         if callee is MISSING:
+            # a method of a local value (d.get, x.tolist): the value it is called on is an operand too
+            receiver = [value.func.value] if isinstance(value.func, ast.Attribute) else []
             return Operation(
                 "unknown",
-                list(value.args),
+                receiver + list(value.args),
                 keywords,
                 why=f"the function {ast.unparse(value.func)}, which srcdiff cannot look up "
                 "before the function runs",

@@ -45,6 +45,11 @@ def reversed_sequence(g, ans, x):
     return (runtime.reversed_cotangent(g, x),)
 
 
+@defvjp(runtime.get)
+def get(g, ans, mapping, key, default=None):
+    return runtime.get_cotangents(g, mapping, key)
+
+
 @defvjp(runtime.items)
 def items(g, ans, mapping):
     return (runtime.items_cotangent(g, mapping),)

@@ -170,6 +170,7 @@ for _helper, _positions in [
     (numpy_construction.linspace, (0,)),
     (numpy_construction.arange, (0,)),
     (builtins_rules.maximum, (0,)),
+    (builtins_rules.get, (0,)),
     (runtime.r_cotangents, (0,)),
     (runtime.c_cotangents, (0,)),
     (numpy_construction.r_, (0,)),
@@ -190,6 +191,8 @@ for _view in (
     runtime.reversed_sequence,
     runtime.reversed_cotangent,
     runtime.sequence_cotangent,
+    runtime.get,
+    runtime.get_cotangents,
     builtins.list,
     builtins.tuple,
 ):

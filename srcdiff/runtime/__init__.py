@@ -88,6 +88,8 @@ from .updates import (
     _Absent,
     _no_view,
     copy_item,
+    get,
+    get_cotangents,
     saved_item,
     append,
     items,

@@ -193,3 +193,16 @@ def sequence_cotangent(g, x):
         f"srcdiff cannot differentiate list() or tuple() of a {type(x).__name__}: pass a list, a tuple "
         "or an array"
     )
+
+
+def get(mapping, key, default=None):
+    """``mapping.get(key, default)``."""
+    return mapping.get(key, default)
+
+
+def get_cotangents(g, mapping, key):
+    """The cotangents of ``mapping`` and of the default in ``get(mapping, key, default)``: ``g`` goes to the
+    key where the mapping has it, else to the default."""
+    if key in mapping:
+        return {key: g}, None, 0.0
+    return {}, None, g

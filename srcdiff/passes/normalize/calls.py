@@ -87,6 +87,15 @@ class Calls:
             and not flat.is_reference(func.value)
         ):  # d.items(): a list of the pairs, whose cotangent goes back to the dict's values
             return flat.runtime_call(_MAPPING_VIEWS[func.attr], [flat.atom(func.value, out)])
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and 1 <= len(node.args) <= 2
+            and not node.keywords
+            and not flat.is_reference(func.value)
+        ):  # d.get(key, default): the value's cotangent goes to the key, or to the default
+            arguments = [flat.atom(a, out) for a in [func.value, *node.args]]
+            return flat.runtime_call("get", arguments)
         args = [flat.atom(a, out) for a in node.args]
         keywords = [ast.keyword(arg=k.arg, value=flat.atom(k.value, out)) for k in node.keywords]
         if not isinstance(func, (ast.Name, ast.Attribute)) or (

@@ -15,8 +15,8 @@ from ...analysis.defuse import assignments
 from ...analysis.defuse import parameters as _parameters
 from ...analysis.normal_form import is_loop_exit
 
-# runtime helpers through which loops and a mapping's views read a container
-_ITERATING = (runtime.iterable, runtime.items, runtime.values, runtime.keys)
+# runtime helpers through which loops, a mapping's views and its get read a container
+_ITERATING = (runtime.iterable, runtime.items, runtime.values, runtime.keys, runtime.get)
 
 
 def sequence_names(function: ast.FunctionDef) -> set:
