@@ -180,6 +180,7 @@ for _helper, _positions in [
     forward_kind(_helper, "linear", *_positions)
 forward_kind(runtime.add, "additive", 0, 1)
 forward_kind(runtime.iterable, "linear", 0)
+forward_kind(runtime.get, "additive", 0, 2)  # the key's tangent, or the default's
 forward_kind(runtime.iterable_cotangent, "linear", 0)
 for _view in (
     runtime.items,
@@ -191,7 +192,6 @@ for _view in (
     runtime.reversed_sequence,
     runtime.reversed_cotangent,
     runtime.sequence_cotangent,
-    runtime.get,
     runtime.get_cotangents,
     builtins.list,
     builtins.tuple,

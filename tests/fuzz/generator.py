@@ -53,6 +53,8 @@ CONSTRUCTS = {
     "recursion": "a recursive module-level function with an integer depth",
     "repeated_index": "in-place updates at repeated integer indices: y[[1, 1]] -= v (numpy applies it once)",
     "partial_wrt": "gradients with respect to some of the inputs only (the others constant, None tangents in jvp)",
+    "dict": "dicts built, read and updated by key, get with a default, items() and values() loops, to helpers",
+    "comprehension": "list and dict comprehensions, generator expressions in sum/max, filters, reversed loops",
 }
 
 PROFILES = {
@@ -61,6 +63,7 @@ PROFILES = {
     "control": ("loop", "branch", "while", "break_continue", "early_return", "reassign", "tuple", "recursion"),
     "mutation": ("inplace_set", "inplace_aug", "repeated_index", "alias", "copy", "append", "loop", "reassign"),
     "calls": ("helper_module", "closure", "funarg", "container", "local_def", "recursion", "math_scalar"),
+    "containers": ("dict", "comprehension", "container", "append", "loop", "reassign", "tuple"),
 }
 
 # smooth, bounded on the whole real line (or nearly: abs has one kink)
@@ -753,6 +756,56 @@ class Gen:
         else:
             self.emit(indent, f"{pk} = [{self.expr('v')}, {self.expr('v')}]")
             self.new_var("v", f"{pk}[0] * {pk}[1] + {pk}[0]", indent=indent)
+
+    def c_dict(self, indent):
+        kind = self.choice(["read", "update", "get", "items", "values", "helper"])
+        self.module_def("weigh", "def weigh(d):\n    return np.sum(d['a']) * np.tanh(np.sum(d['b']))")
+        shape = self.choice(["v", "s", "m"])
+        d = self.fresh("d")
+        self.emit(indent, f"{d} = {{'a': {self.expr(shape)}, 'b': {self.expr('s')}}}")
+        if kind == "read":
+            self.new_var(shape, f"{d}['a'] * {d}['b'] + {d}['a']", indent=indent)
+        elif kind == "update":
+            self.emit(indent, f"{d}['b'] = {d}['b'] * {self.expr('s')}")
+            self.emit(indent, f"{d}['c'] = np.sin({d}['a'])")
+            self.new_var(shape, f"{d}['c'] * {d}['b'] + {d}['a']", indent=indent)
+        elif kind == "get":
+            self.new_var(shape, f"{d}.get('a', 0.0) * {d}.get('z', {self.operand('s')})", indent=indent)
+        elif kind == "items":
+            t = self.new_var("s", "0.0", indent=indent)
+            self.emit(indent, f"for k, u in {d}.items():")
+            self.emit(indent + 1, f"{t} = {t} + np.sum(np.sin(u)) * (2.0 if k == 'a' else 0.5)")
+        elif kind == "values":
+            self.new_var("s", f"sum(np.sum(u ** 2) for u in {d}.values())", indent=indent)
+        else:
+            self.new_var("s", f"weigh({d}) + weigh({d})", indent=indent)
+
+    def c_comprehension(self, indent):
+        kind = self.choice(["list", "filter", "generator", "nested", "dict", "reversed", "max"])
+        shape = self.choice(["v", "s"])
+        items = self.fresh("it")
+        self.emit(indent, f"{items} = [{self.expr(shape)}, {self.expr(shape)}, {self.operand(shape)}]")
+        if kind == "list":
+            ys = self.fresh("ys")
+            self.emit(indent, f"{ys} = [np.tanh(u) * {self.operand('s')} for u in {items}]")
+            self.new_var(shape, f"{ys}[0] + {ys}[2] * 0.5", indent=indent)
+        elif kind == "filter":
+            self.new_var("s", f"sum([np.sum(u * u) for i, u in enumerate({items}) if i != 1])", indent=indent)
+        elif kind == "generator":
+            self.new_var("s", f"sum(np.sum(np.sin(u)) for u in {items})", indent=indent)
+        elif kind == "nested":
+            self.new_var("s", f"np.sum(np.array([[np.sum(u) * c for c in (1.0, 2.0)] for u in {items}]))",
+                         indent=indent)
+        elif kind == "dict":
+            d = self.fresh("dc")
+            self.emit(indent, f"{d} = {{i: u * 0.5 for i, u in enumerate({items})}}")
+            self.new_var(shape, f"{d}[0] * {d}[2] + {d}[1]", indent=indent)
+        elif kind == "reversed":
+            t = self.new_var("s", "0.0", indent=indent)
+            self.emit(indent, f"for u in reversed({items}):")
+            self.emit(indent + 1, f"{t} = 0.5 * {t} + np.sum(u * u)")
+        else:
+            self.new_var("s", f"max(np.sum(u) for u in {items})", indent=indent)
 
     def c_local_def(self, indent):
         kind = self.choice(["def", "lambda", "def_default"])
