@@ -14,9 +14,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import codegen, compiler, runtime
+from . import codegen, compiler, runtime, tree
 from .errors import NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
-from .gradient_function import GradientFunction, check_input
+from .gradient_function import GradientFunction, check_input, check_tree_input
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error classes
 runtime.alias_error = lambda message, filename, lineno: UnsupportedSyntaxError(
@@ -202,13 +202,26 @@ def jvp(fun, args, tangents):
         fun, (varied,), lambda: GradientFunction(fun, varied, False, None, mode="jvp")
     )
     for index in varied:
-        check_input(args[index], state.wrt[varied.index(index)])
-        if np.shape(tangents[index]) != np.shape(args[index]):
-            raise SrcdiffError(
-                f"the tangent of argument {index} has shape {np.shape(tangents[index])}, but the argument has "
-                f"shape {np.shape(args[index])}"
-            )
+        check_tree_input(args[index], state.wrt[varied.index(index)])
+        _check_tangent(args[index], tangents[index], index)
     return state.generated(*state.all_arguments(args), *(tangents[i] for i in varied))
+
+
+def _check_tangent(argument, tangent, index: int) -> None:
+    """A tangent has its argument's structure (for a parameter tree) and shapes."""
+    leaves, structure = tree.flatten(argument)
+    tangent_leaves, tangent_structure = tree.flatten(tangent)
+    if tangent_structure != structure:
+        raise SrcdiffError(
+            f"the tangent of argument {index} has the structure {tangent_structure!r}, but the argument "
+            f"has {structure!r}"
+        )
+    for leaf, tangent_leaf in zip(leaves, tangent_leaves):
+        if np.shape(tangent_leaf) != np.shape(leaf):
+            raise SrcdiffError(
+                f"the tangent of argument {index} has shape {np.shape(tangent_leaf)}, but the argument has "
+                f"shape {np.shape(leaf)}"
+            )
 
 
 def hvp(fun, wrt=0):

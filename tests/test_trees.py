@@ -338,3 +338,38 @@ def test_ravel_keeps_shapes_and_dtypes():
     np.testing.assert_array_equal(back["c"][0], [0.0, 2.0])
     with pytest.raises(ValueError):
         unravel(np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "mlp, a list of (W, b) tuples",
+        "a dict of arrays and a nested dict",
+        "a list of dicts read by a helper",
+    ],
+)
+def test_jvp_along_a_tree_is_the_gradient_dotted_with_it(case):
+    function, make = CASES[case]
+    args = make()
+    direction = tree.tree_map(
+        lambda leaf: RNG.standard_normal(np.shape(leaf)) + 0.0 * leaf, args[0]
+    )
+    value, tangent = srcdiff.jvp(function, args, (direction,) + (None,) * (len(args) - 1))
+    assert value == pytest.approx(function(*args))
+    numeric = tree.ravel(testing.numerical_gradient(function, args, 0))[0]
+    assert tangent == pytest.approx(
+        float(np.dot(numeric, tree.ravel(direction)[0])), rel=1e-6, abs=1e-9
+    )
+
+
+def test_a_tangent_of_another_structure_is_refused():
+    params = {"W": np.ones(2), "b": 0.5}
+    with pytest.raises(srcdiff.SrcdiffError, match="structure"):
+        srcdiff.jvp(
+            dict_mlp, (params, np.ones((1, 2)), np.ones((1, 1))), ({"W": np.ones(2)}, None, None)
+        )
+
+
+def test_second_order_is_refused_on_trees_with_what_to_pass():
+    with pytest.raises(srcdiff.InputTypeError, match="list"):
+        srcdiff.hessian(polynomial)([1.0, 2.0], 0.5)
