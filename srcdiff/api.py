@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import codegen, compiler, runtime, tree
-from .errors import NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
+from .errors import InputTypeError, NonScalarOutputError, SrcdiffError, UnsupportedSyntaxError
 from .gradient_function import GradientFunction, check_input, check_tree_input
 
 runtime.non_scalar_error = NonScalarOutputError  # generated code raises srcdiff's own error classes
@@ -241,12 +241,10 @@ def hvp(fun, wrt=0):
                 f"hvp needs one vector per wrt argument ({len(positions)}), got {len(vectors)}"
             )
         for position, name, v in zip(positions, state.wrt, vectors):
-            check_input(args[position], name)
-            if np.shape(v) != np.shape(args[position]):
-                raise SrcdiffError(
-                    f"the vector for {name} has shape {np.shape(v)}, but {name} has shape "
-                    f"{np.shape(args[position])}"
-                )
+            check_tree_input(args[position], name)
+            _check_tangent(args[position], v, position)
+            if not state.trees and isinstance(args[position], (dict, list, tuple)):
+                state.trees, state.compiled = True, None  # compiled again, for parameter trees
         _, product = state.generated(*state.all_arguments(args), *vectors)
         product = state.shape_like(product, [args[p] for p in positions])
         return product
@@ -254,6 +252,17 @@ def hvp(fun, wrt=0):
     hessian_vector_product.__name__ = f"hvp_{getattr(fun, '__name__', 'function')}"
     hessian_vector_product.srcdiff = state
     return hessian_vector_product
+
+
+def _refuse_trees(name: str, args, positions, names) -> None:
+    """Matrices of derivatives take arrays and numbers: a clear error for a parameter tree."""
+    for position, parameter in zip(positions, names):
+        if isinstance(args[position], (dict, list, tuple)):
+            raise InputTypeError(
+                f"{name} takes arrays and numbers, and {parameter} is a {type(args[position]).__name__}: "
+                "use srcdiff.hvp or srcdiff.jvp, which take parameter trees, or make one vector of it "
+                "with srcdiff.tree.ravel"
+            )
 
 
 def hessian(fun, wrt=0):
@@ -265,6 +274,7 @@ def hessian(fun, wrt=0):
     positions = product.srcdiff.positions
 
     def hessian_function(*args):
+        _refuse_trees("hessian", args, positions, product.srcdiff.wrt)
         inputs = [np.asarray(args[p], dtype=float) for p in positions]
         blocks = [[None] * len(positions) for _ in positions]
         for j, x in enumerate(inputs):
@@ -308,6 +318,7 @@ def jacobian(fun, wrt=0, *, mode=None):
         positions = [
             list(inspect.signature(fun, follow_wrapped=False).parameters).index(n) for n in names
         ]
+        _refuse_trees("jacobian", args, positions, names)
         chosen = mode
         if chosen is None:
             inputs = sum(np.size(args[p]) for p in positions)

@@ -370,6 +370,29 @@ def test_a_tangent_of_another_structure_is_refused():
         )
 
 
-def test_second_order_is_refused_on_trees_with_what_to_pass():
-    with pytest.raises(srcdiff.InputTypeError, match="list"):
+@pytest.mark.parametrize(
+    "case",
+    ["mlp, a list of (W, b) tuples", "a dict of arrays and a nested dict", "a list of floats"],
+)
+def test_hvp_along_a_tree_is_the_derivative_of_the_gradient(case):
+    function, make = CASES[case]
+    args = make()
+    direction = tree.tree_map(
+        lambda leaf: RNG.standard_normal(np.shape(leaf)) + 0.0 * leaf, args[0]
+    )
+    product = srcdiff.hvp(function)(*args, direction)
+    assert tree.flatten(product)[1] == tree.flatten(args[0])[1]
+    vector, unravel = tree.ravel(args[0])
+
+    def flat_gradient(v):
+        return tree.ravel(srcdiff.grad(function)(unravel(v), *args[1:]))[0]
+
+    numeric = testing.numerical_jacobian(flat_gradient, (vector,), 0) @ tree.ravel(direction)[0]
+    np.testing.assert_allclose(tree.ravel(product)[0], numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_matrices_of_derivatives_refuse_trees_with_what_to_use():
+    with pytest.raises(srcdiff.InputTypeError, match="hvp"):
         srcdiff.hessian(polynomial)([1.0, 2.0], 0.5)
+    with pytest.raises(srcdiff.InputTypeError, match="ravel"):
+        srcdiff.jacobian(polynomial)([1.0, 2.0], 0.5)

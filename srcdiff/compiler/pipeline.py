@@ -70,7 +70,7 @@ def _derive(
     if mode == "jvp":
         return _derive_forward(parsed, wrt_names)
     if mode == "hvp":
-        return _derive_hvp(parsed, wrt_names, tangent_wrt or wrt_names)
+        return _derive_hvp(parsed, wrt_names, tangent_wrt or wrt_names, trees)
     module = Module(parsed.globals)
     module.root = parsed
     context = Context(parsed, module)
@@ -158,7 +158,9 @@ def _assemble(
     )
 
 
-def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Derivative:
+def _derive_hvp(
+    parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple, trees: bool = False
+) -> Derivative:
     """``hvp_f(*args, *tangents) -> (gradient, its tangent)``: forward mode over the generated gradient."""
     module = Module(parsed.globals)
     module.root = parsed
@@ -171,7 +173,7 @@ def _derive_hvp(parsed: ParsedFunction, wrt: tuple, tangent_wrt: tuple) -> Deriv
         lambda reverse, returned, aux: reverse.build(gradient_name, returned, False),
         list(wrt),
         inline=True,
-        checked=wrt,
+        checked=() if trees else wrt,
     )
     if module.derivatives:
         raise UnsupportedSyntaxError(
