@@ -152,21 +152,14 @@ class _Lowering:
     def build(self, node: ast.expr, prelude: list, into: str | None = None) -> ast.Name:
         """Append the loop that builds ``node``'s value (in ``into``, or a new name) to ``prelude``; return the
         name it is built in."""
-        bound = {
-            n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)
-        }
+        bound = _bound_by(node)
         for inner in ast.walk(node):
             if inner is not node and isinstance(inner, _COMPREHENSIONS + (ast.SetComp,)):
-                again = {
-                    n.id
-                    for g in inner.generators
-                    for n in ast.walk(g.target)
-                    if isinstance(n, ast.Name)
-                }
-                if again & bound:
+                again = _bound_by(inner) & bound
+                if again:
                     raise self.parsed.error(
                         UnsupportedSyntaxError,
-                        f"a comprehension inside another binds {', '.join(sorted(again & bound))} again",
+                        f"a comprehension inside another binds {', '.join(sorted(again))} again",
                         inner,
                         hint="give the inner comprehension its own names",
                     )
@@ -231,6 +224,16 @@ class _Lowering:
                     node,
                     hint="build it on a line of its own before, and use its name here",
                 )
+
+
+def _bound_by(comprehension) -> set:
+    """The names the ``for`` clauses of ``comprehension`` bind."""
+    return {
+        n.id
+        for generator in comprehension.generators
+        for n in ast.walk(generator.target)
+        if isinstance(n, ast.Name)
+    }
 
 
 def _renamed(expression: ast.expr, renames: dict, store_too: bool = False) -> ast.expr:
