@@ -245,7 +245,7 @@ def match_tree(g, x):
     """The cotangent ``g`` with the structure of ``x`` (a tuple stays a tuple, a named tuple its class) and each
     leaf the shape and dtype of ``x``'s."""
     if not is_tree(x):
-        return runtime.match(g, x)
+        return runtime.match(g, x) if tree.is_differentiable(x) else None
     if isinstance(x, dict):  # a key the cotangent lacks has a zero cotangent
         if not isinstance(g, dict):
             g = {}
@@ -262,18 +262,20 @@ def match_tree(g, x):
     return type(x)(items)
 
 
-def check_tree_input(value, name: str) -> None:
-    """``check_input`` for every leaf of a parameter tree (a dict, list or tuple, nested as deep as need
-    be)."""
+def check_tree_input(value, name: str, top: bool = True) -> None:
+    """``check_input`` for an argument, and for every floating-point leaf of a parameter tree (a dict, list
+    or tuple, nested as deep as need be); a tree's other leaves (integers, strings) are constants, whose
+    gradient is None."""
     if isinstance(value, dict):
         for key, item in value.items():
-            check_tree_input(item, f"{name}[{key!r}]")
+            check_tree_input(item, f"{name}[{key!r}]", top=False)
         return
     if is_tree(value):
         for index, item in enumerate(value):
-            check_tree_input(item, f"{name}[{index}]")
+            check_tree_input(item, f"{name}[{index}]", top=False)
         return
-    check_input(value, name)
+    if top or tree.is_differentiable(value) or isinstance(value, np.matrix):
+        check_input(value, name)
 
 
 def check_input(value, name: str) -> None:

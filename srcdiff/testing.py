@@ -158,7 +158,9 @@ def numerical_gradient(fun, args, position: int = 0, eps: float | None = None):
         def flat(v):
             return fun(*args[:position], unravel(v), *args[position + 1 :])
 
-        return unravel(numerical_gradient(flat, (vector,), 0, eps))
+        gradient = unravel(numerical_gradient(flat, (vector,), 0, eps))
+        # a leaf that is not a floating-point number or array (an integer, a string) has no gradient
+        return tree.tree_map(lambda g, x: g if tree.is_differentiable(x) else None, gradient, value)
     gradient = numerical_jacobian(lambda *a: _scalar_output(fun(*a)), args, position, eps)
     return gradient if np.ndim(value) else float(gradient)
 
@@ -214,7 +216,7 @@ def check_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for a, n, p in zip(analytic, numeric, positions):
         if isinstance(args[p], (dict, list, tuple)):  # a parameter tree: compared leaf by leaf
-            same = tree.flatten(a)[1] == tree.flatten(args[p])[1]
+            same = tree.flatten(a)[1] == tree.flatten(n)[1]
             a, n = (tree.ravel(a)[0], tree.ravel(n)[0]) if same else (None, None)
         if a is None or np.shape(a) != np.shape(n):
             ok = False

@@ -39,6 +39,7 @@ __all__ = [
     "map",
     "ravel",
     "is_container",
+    "is_differentiable",
 ]
 
 
@@ -90,6 +91,16 @@ def is_container(value) -> bool:
         or isinstance(value, (dict, list, tuple))
         or (dataclasses.is_dataclass(value) and not isinstance(value, type))
     )
+
+
+def is_differentiable(leaf) -> bool:
+    """Whether a leaf has a gradient: a floating-point (or complex) number or array. Integers, booleans,
+    strings and everything else are constants, whose gradient is None."""
+    if isinstance(leaf, (bool, np.bool_)):
+        return False
+    if isinstance(leaf, (float, complex, np.floating, np.complexfloating)):
+        return True
+    return isinstance(leaf, np.ndarray) and leaf.dtype.kind in "fc"
 
 
 def _sorted_keys(mapping: dict) -> tuple:
@@ -186,22 +197,19 @@ def tree_map(function: Callable, tree, *others):
 map = tree_map  # tree.map(...) reads as well as tree_map(...)
 
 
-def _floating(dtype: np.dtype) -> np.dtype:
-    """A leaf's dtype if it is a floating one, else float64 (an integer leaf comes back as floats)."""
-    return dtype if dtype.kind in "fc" else np.dtype(float)
-
-
 def ravel(tree) -> tuple:
-    """``(vector, unravel)``: the leaves of ``tree`` as one float vector, and the function that turns such a
-    vector back into a tree of ``tree``'s structure, shapes and dtypes (Python floats stay floats).
+    """``(vector, unravel)``: the differentiable leaves of ``tree`` as one float vector, and the function that
+    turns such a vector back into a tree of ``tree``'s structure, shapes and dtypes (Python floats stay floats;
+    the other leaves, integers or strings, come back as they were).
 
     For optimisers that want one vector, such as ``scipy.optimize.minimize``.
     """
     values, structure = flatten(tree)
-    shapes = [np.shape(v) for v in values]
+    varied = [is_differentiable(v) for v in values]
+    shapes = [np.shape(v) if d else (0,) for v, d in zip(values, varied)]
     sizes = [int(np.prod(shape)) for shape in shapes]
-    kinds = [float if isinstance(v, float) else _floating(np.asarray(v).dtype) for v in values]
-    pieces = [np.ravel(np.asarray(v, dtype=float)) for v in values]
+    kinds = [float if isinstance(v, float) else np.asarray(v).dtype for v in values]
+    pieces = [np.ravel(np.asarray(v, dtype=float)) for v, d in zip(values, varied) if d]
     vector = np.concatenate(pieces) if pieces else np.zeros(0)
     offsets = np.cumsum([0] + sizes)
 
@@ -212,9 +220,13 @@ def ravel(tree) -> tuple:
                 f"unravel needs a vector of {offsets[-1]} numbers, not shape {flat.shape}"
             )
         rebuilt = []
-        for start, stop, shape, kind in zip(offsets[:-1], offsets[1:], shapes, kinds):
+        for start, stop, shape, kind, value, d in zip(
+            offsets[:-1], offsets[1:], shapes, kinds, values, varied
+        ):
             piece = flat[start:stop]
-            if kind is float:
+            if not d:
+                rebuilt.append(value)
+            elif kind is float:
                 rebuilt.append(float(piece[0]))
             else:
                 rebuilt.append(piece.reshape(shape).astype(kind, copy=True))

@@ -256,9 +256,20 @@ def test_the_same_gradient_takes_arrays_then_trees_then_arrays():
     np.testing.assert_allclose(tree_gradient[1], [2.0, -2.0])
 
 
-def test_an_integer_leaf_is_refused_where_it_is():
-    with pytest.raises(srcdiff.InputTypeError, match=r"coefficients\[1\]"):
-        srcdiff.grad(polynomial)([1.0, 2, 3.0], 0.5)
+def test_leaves_that_are_not_floats_are_constants_with_no_gradient():
+    def scaled(params, x):
+        total = 0.0
+        for power in range(params["degree"]):
+            total = total + params["weights"][power] * x**power
+        return total * (2.0 if params["name"] == "double" else 1.0)
+
+    params = {"degree": 3, "name": "double", "weights": [1.0, 2, np.array(0.5)]}
+    gradient = srcdiff.grad(scaled)(params, 1.5)
+    assert gradient["degree"] is None and gradient["name"] is None and gradient["weights"][1] is None
+    result = testing.check_grad(scaled, params, 1.5, wrt=(0, 1))
+    assert result.ok, str(result)
+    with pytest.raises(srcdiff.InputTypeError, match="integer"):
+        srcdiff.grad(polynomial, wrt=1)([1.0, 2.0], 2)  # a whole argument must still be a float
 
 
 def test_check_grad_and_numerical_gradient_take_trees(monkeypatch):
@@ -396,3 +407,11 @@ def test_matrices_of_derivatives_refuse_trees_with_what_to_use():
         srcdiff.hessian(polynomial)([1.0, 2.0], 0.5)
     with pytest.raises(srcdiff.InputTypeError, match="ravel"):
         srcdiff.jacobian(polynomial)([1.0, 2.0], 0.5)
+
+
+def test_ravel_keeps_constant_leaves_out_of_the_vector():
+    vector, unravel = tree.ravel({"a": 1.0, "n": 3, "name": "x", "w": np.arange(2.0)})
+    np.testing.assert_array_equal(vector, [1.0, 0.0, 1.0])
+    back = unravel(vector + 1.0)
+    assert back["n"] == 3 and back["name"] == "x" and back["a"] == 2.0
+    np.testing.assert_array_equal(back["w"], [1.0, 2.0])
