@@ -765,3 +765,24 @@ def _loop_over_reversed(xs):
 def test_a_loop_over_reversed_items_differentiates_them(xs):
     result = testing.check_grad(_loop_over_reversed, xs)
     assert result.ok, str(result)
+
+
+# ---- random draws inside the objective run once, in the forward sweep, and are never drawn again -----------------
+
+
+def _noisy(w, rng):
+    noise = rng.normal(size=3)
+    rng.normal(size=2)  # a draw whose value is unused still advances the generator
+    return np.sum((w + noise) ** 2)
+
+
+def test_random_draws_run_once_and_are_kept():
+    w = np.array([0.5, -1.0, 2.0])
+    rng, same = np.random.default_rng(3), np.random.default_rng(3)
+    gradient = srcdiff.grad(_noisy)(w, rng)
+    noise = same.normal(size=3)
+    same.normal(size=2)
+    np.testing.assert_allclose(gradient, 2 * (w + noise))
+    assert rng.normal() == same.normal()  # the gradient drew exactly what the function draws
+    value, _ = srcdiff.value_and_grad(_noisy)(w, np.random.default_rng(3))
+    assert value == pytest.approx(_noisy(w, np.random.default_rng(3)))
