@@ -74,17 +74,10 @@ class ChainRule:
     def _shape_arguments(self, expression: ast.expr) -> set:
         """The names in ``expression`` that a runtime helper reads only for their types, shapes and dtypes:
         ``runtime.stand_in`` of the value gives the same result there."""
-        found = set()
-        for node in ast.walk(expression):
-            for helper, position in _SHAPE_ONLY.items():
-                if (
-                    is_runtime_call(node, helper)
-                    and mentions(node.func, self.context.runtime)
-                    and position < len(node.args)
-                    and isinstance(node.args[position], ast.Name)
-                ):
-                    found.add(node.args[position])
-        return found
+        return {
+            call.args[position]
+            for call, position in _shape_only_arguments(expression, self.context.runtime)
+        }
 
     def _item_cotangent(self, g: ast.Name, keys, position: int) -> ast.expr:
         """The cotangent of item ``position`` of a display: ``g[position]``, or for a dict the cotangent at
@@ -262,19 +255,11 @@ class ChainRule:
         ``unbroadcast(g, _t3)`` with ``_t3 = _t2 ** 2`` reads ``_t2`` instead: ``_t3`` then need not be kept
         (or taped) for the backward sweep.
         """
-        for node in ast.walk(expression):
-            for helper, position in _SHAPE_ONLY.items():
-                if not (
-                    is_runtime_call(node, helper)
-                    and mentions(node.func, self.context.runtime)
-                    and position < len(node.args)
-                    and isinstance(node.args[position], ast.Name)
-                ):
-                    continue
-                shape = self.plan.shapes.get(node.args[position].id)
-                representative = self.plan.representatives.get(shape)
-                if representative is not None:
-                    node.args[position] = _load(representative)
+        for call, position in _shape_only_arguments(expression, self.context.runtime):
+            shape = self.plan.shapes.get(call.args[position].id)
+            representative = self.plan.representatives.get(shape)
+            if representative is not None:
+                call.args[position] = _load(representative)
         return expression
 
     def _drop_unbroadcast(self, expression: ast.expr, target: str) -> ast.expr:
@@ -292,3 +277,16 @@ class ChainRule:
         if unbroadcast:
             return expression.args[0]
         return ast.BinOp(left=expression.args[0], op=ast.Mult(), right=expression.args[1])
+
+
+def _shape_only_arguments(expression: ast.expr, runtime_name: str):
+    """(call, position) for each name in ``expression`` that a runtime helper reads only for its shape."""
+    for node in ast.walk(expression):
+        for helper, position in _SHAPE_ONLY.items():
+            if (
+                is_runtime_call(node, helper)
+                and mentions(node.func, runtime_name)
+                and position < len(node.args)
+                and isinstance(node.args[position], ast.Name)
+            ):
+                yield node, position
