@@ -193,8 +193,10 @@ def test_lesson_13_newtons_method():
 
 
 def test_14_lstm():
+    pytest.importorskip("scipy")
     result = run("14_lstm", "--steps", "200", "--length", "12")
     assert result["check_ok"]
     assert np.mean(result["history"][-20:]) < 0.5 * np.mean(result["history"][:20])
     assert result["test_error"] < 0.1
+    assert result["polished_error"] < 0.5 * result["error_before_polish"]
 
