@@ -207,8 +207,8 @@ def jvp(fun, args, tangents):
     return state.generated(*state.all_arguments(args), *(tangents[i] for i in varied))
 
 
-def _check_tangent(argument, tangent, index: int) -> None:
-    """A tangent has its argument's structure (for a parameter tree) and shapes."""
+def _same_structure(argument, tangent, index: int) -> tuple:
+    """The leaves of a parameter tree and of its tangent, which must have the tree's structure."""
     leaves, structure = tree.flatten(argument)
     tangent_leaves, tangent_structure = tree.flatten(tangent)
     if tangent_structure != structure:
@@ -216,6 +216,15 @@ def _check_tangent(argument, tangent, index: int) -> None:
             f"the tangent of argument {index} has the structure {tangent_structure!r}, but the argument "
             f"has {structure!r}"
         )
+    return leaves, tangent_leaves
+
+
+def _check_tangent(argument, tangent, index: int) -> None:
+    """A tangent has its argument's structure (for a parameter tree) and shapes."""
+    if not tree.is_tree(argument):  # an array or a number, on every call: no flattening
+        leaves, tangent_leaves = (argument,), (tangent,)
+    else:
+        leaves, tangent_leaves = _same_structure(argument, tangent, index)
     for leaf, tangent_leaf in zip(leaves, tangent_leaves):
         if np.shape(tangent_leaf) != np.shape(leaf):
             raise SrcdiffError(
@@ -243,7 +252,7 @@ def hvp(fun, wrt=0):
         for position, name, v in zip(positions, state.wrt, vectors):
             check_tree_input(args[position], name)
             _check_tangent(args[position], v, position)
-            if not state.trees and isinstance(args[position], (dict, list, tuple)):
+            if not state.trees and tree.is_tree(args[position]):
                 state.trees, state.compiled = True, None  # compiled again, for parameter trees
         _, product = state.generated(*state.all_arguments(args), *vectors)
         product = state.shape_like(product, [args[p] for p in positions])
@@ -257,7 +266,7 @@ def hvp(fun, wrt=0):
 def _refuse_trees(name: str, args, positions, names) -> None:
     """Matrices of derivatives take arrays and numbers: a clear error for a parameter tree."""
     for position, parameter in zip(positions, names):
-        if isinstance(args[position], (dict, list, tuple)):
+        if tree.is_tree(args[position]):
             raise InputTypeError(
                 f"{name} takes arrays and numbers, and {parameter} is a {type(args[position]).__name__}: "
                 "use srcdiff.hvp or srcdiff.jvp, which take parameter trees, or make one vector of it "

@@ -132,7 +132,7 @@ class GradientFunction:
         """Check an argument differentiated against; the first parameter tree makes the caller take a gradient
         compiled for trees (which adds cotangents of parameters item by item)."""
         check_tree_input(value, name)
-        if not self.trees and is_tree(value):
+        if not self.trees and tree.is_tree(value):
             self.trees = True
             self.caller.refresh()
 
@@ -169,7 +169,7 @@ class GradientFunction:
         """One gradient (``single``) or a tuple of them, each with the structure, shape and dtype of its
         input."""
         for x in inputs:  # a loop, not any(): this runs on every call
-            if isinstance(x, (list, tuple, dict)):
+            if isinstance(x, tree.TREE_TYPES):
                 return self._shape_like_trees(gradients, inputs)
         if len(inputs) == 1:
             gradient = gradients if not isinstance(gradients, tuple) else gradients[0]
@@ -235,16 +235,10 @@ def own_memory(gradients: tuple, inputs: tuple) -> tuple:
     return tuple(out)
 
 
-def is_tree(value) -> bool:
-    """Whether ``value`` is a parameter tree srcdiff differentiates against: a dict, list or tuple (of arrays,
-    numbers, and dicts, lists and tuples of them)."""
-    return isinstance(value, (list, tuple, dict))
-
-
 def match_tree(g, x):
     """The cotangent ``g`` with the structure of ``x`` (a tuple stays a tuple, a named tuple its class) and each
     leaf the shape and dtype of ``x``'s."""
-    if not is_tree(x):
+    if not tree.is_tree(x):
         return runtime.match(g, x) if tree.is_differentiable(x) else None
     if isinstance(x, dict):  # a key the cotangent lacks has a zero cotangent
         if not isinstance(g, dict):
@@ -270,7 +264,7 @@ def check_tree_input(value, name: str, top: bool = True) -> None:
         for key, item in value.items():
             check_tree_input(item, f"{name}[{key!r}]", top=False)
         return
-    if is_tree(value):
+    if tree.is_tree(value):
         for index, item in enumerate(value):
             check_tree_input(item, f"{name}[{index}]", top=False)
         return

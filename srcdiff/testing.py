@@ -152,7 +152,7 @@ def numerical_gradient(fun, args, position: int = 0, eps: float | None = None):
     the same structure for a parameter tree (a dict, list or tuple; see ``srcdiff.tree``).
     """
     value = args[position]
-    if isinstance(value, (dict, list, tuple)):  # a parameter tree: through one vector of its leaves
+    if tree.is_tree(value):  # a parameter tree: through one vector of its leaves
         vector, unravel = tree.ravel(value)
 
         def flat(v):
@@ -215,7 +215,7 @@ def check_grad(fun, *args, wrt=0, eps=None, rtol=1e-5, atol=1e-7) -> GradCheck:
     numeric = tuple(numerical_gradient(fun, args, p, eps) for p in positions)
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for a, n, p in zip(analytic, numeric, positions):
-        if isinstance(args[p], (dict, list, tuple)):  # a parameter tree: compared leaf by leaf
+        if tree.is_tree(args[p]):  # a parameter tree: compared leaf by leaf
             same = tree.flatten(a)[1] == tree.flatten(n)[1]
             a, n = (tree.ravel(a)[0], tree.ravel(n)[0]) if same else (None, None)
         if a is None or np.shape(a) != np.shape(n):

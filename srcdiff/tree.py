@@ -40,6 +40,7 @@ __all__ = [
     "ravel",
     "is_container",
     "is_differentiable",
+    "is_tree",
 ]
 
 
@@ -82,6 +83,16 @@ class Structure:
 
 def _is_namedtuple(value) -> bool:
     return isinstance(value, tuple) and hasattr(type(value), "_fields")
+
+
+# what srcdiff differentiates with respect to as a parameter tree (dataclasses and None are trees here, not there)
+TREE_TYPES = (dict, list, tuple)
+
+
+def is_tree(value) -> bool:
+    """Whether ``value`` is a parameter tree srcdiff differentiates with respect to: a dict, list or tuple (of
+    arrays, numbers, and dicts, lists and tuples of them)."""
+    return isinstance(value, TREE_TYPES)
 
 
 def is_container(value) -> bool:

@@ -54,7 +54,7 @@ _UPDATING_FUNCTIONS = {
 }
 
 # a mapping's views, as lists made by the runtime (d.items() is runtime.items(d))
-_MAPPING_VIEWS = {"items": "items", "values": "values", "keys": "keys"}
+_MAPPING_VIEWS = ("items", "values", "keys")
 
 # calls kept as they are: printing, and generated code checking its output (no value, no gradient)
 _KEPT = (builtins.print, runtime.seed, runtime.check_aux, runtime.check_unshared)
@@ -86,7 +86,7 @@ class Calls:
             and not node.keywords
             and not flat.is_reference(func.value)
         ):  # d.items(): a list of the pairs, whose cotangent goes back to the dict's values
-            return flat.runtime_call(_MAPPING_VIEWS[func.attr], [flat.atom(func.value, out)])
+            return flat.runtime_call(func.attr, [flat.atom(func.value, out)])
         if (
             isinstance(func, ast.Attribute)
             and func.attr == "get"

@@ -16,7 +16,7 @@ from ...analysis.defuse import parameters as _parameters
 from ...analysis.normal_form import is_loop_exit
 
 # runtime helpers through which loops, a mapping's views and its get read a container
-_ITERATING = (runtime.iterable, runtime.items, runtime.values, runtime.keys, runtime.get)
+_CONTAINER_READERS = (runtime.iterable, runtime.items, runtime.values, runtime.keys, runtime.get)
 
 
 def sequence_names(function: ast.FunctionDef) -> set:
@@ -43,7 +43,7 @@ def container_names(
             if activity.operation(s) is not None
             and (
                 activity.operation(s).kind not in ("rule", "constant")
-                or activity.operation(s).callee in _ITERATING
+                or activity.operation(s).callee in _CONTAINER_READERS
             )
             for a in activity.operation(s).args
             for n in ast.walk(a)
